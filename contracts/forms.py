@@ -1,0 +1,93 @@
+"""Forms: the shape of input for offers, answers and messages (rules live in the services)."""
+
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from contracts.money import to_cents
+
+MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class OfferForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Scope of work"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20_000
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    amount = forms.DecimalField(label=_("Amount (USD)"), **MONEY_FIELD)
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def amount_cents(self) -> int:
+        return to_cents(self.cleaned_data["amount"])
+
+
+class BaseMilestoneFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        filled = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not filled:
+            raise forms.ValidationError(_("Add at least one milestone."))
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=BaseMilestoneFormSet, extra=1, max_num=20, validate_max=True
+)
+
+
+class DeclineOfferForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional, shown to the client)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), required=False, max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write to the other party…")}),
+    )
+    files = MultipleFileField(
+        label=_("Attachments"), required=False,
+        help_text=_("PDF, PNG, JPEG or plain text, up to %(mb)s MB each.")
+        % {"mb": settings.ATTACHMENT_MAX_MB},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("body", "").strip() and not data.get("files"):
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        return data

@@ -1,0 +1,92 @@
+"""Reads of contracts, scoped to the user asking: a non-party sees nothing (404, not 403)."""
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404
+
+from contracts.models import Attachment, Contract, ContractState, Message
+from marketplace.models import Event
+
+
+def contracts_for(user):
+    """Every contract the user is a party to."""
+    return Contract.objects.filter(Q(client=user) | Q(freelancer=user))
+
+
+def contract_list(user, *, state: str | None = None):
+    qs = contracts_for(user).select_related("client", "freelancer").annotate(
+        total_cents=Sum("milestones__amount_cents"), milestone_count=Count("milestones")
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-last_activity_at", "-id")
+
+
+def contract_for_party(user, contract_id: int) -> Contract:
+    """The contract if `user` is a party to it, else 404."""
+    try:
+        return contracts_for(user).select_related("client", "freelancer").get(pk=contract_id)
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contract_for_record(user, contract_id: int) -> Contract:
+    """The record page and attachments are open to the parties and to case workers."""
+    qs = Contract.objects.all() if getattr(user, "is_case_worker", False) else contracts_for(user)
+    try:
+        return qs.select_related("client", "freelancer").get(pk=contract_id)
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contract_page(user, contract_id: int) -> Contract:
+    """The contract with everything its page shows, in a fixed number of queries."""
+    contract = contract_for_party(user, contract_id)
+    return _with_thread_and_record(contract)
+
+
+def _with_thread_and_record(contract: Contract) -> Contract:
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [contract],
+        "milestones",
+        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
+        Prefetch(
+            "messages",
+            queryset=Message.objects.select_related("author").prefetch_related("attachments"),
+        ),
+    )
+    return contract
+
+
+def record_page(user, contract_id: int) -> Contract:
+    contract = contract_for_record(user, contract_id)
+    return _with_thread_and_record(contract)
+
+
+def attachment_for(user, attachment_id: int) -> Attachment:
+    """An attachment for a party to its contract or a case worker; else 404."""
+    qs = Attachment.objects.select_related("contract")
+    if not getattr(user, "is_case_worker", False):
+        qs = qs.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+    try:
+        return qs.get(pk=attachment_id)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def offers_awaiting(user):
+    """Offers waiting for this freelancer's answer, soonest deadline first."""
+    return (
+        Contract.objects.filter(freelancer=user, state=ContractState.OFFERED)
+        .select_related("client")
+        .order_by("deadline_at")
+    )
+
+
+def offers_sent(user):
+    return (
+        Contract.objects.filter(client=user, state=ContractState.OFFERED)
+        .select_related("freelancer")
+        .order_by("deadline_at")
+    )

@@ -1,0 +1,1 @@
+"""Services of the contracts app: every change to contracts, milestones, messages and money."""

@@ -1,0 +1,142 @@
+"""Offers: a client proposes a contract; the freelancer accepts or declines; it may expire."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract, Milestone
+from contracts.money import format_money
+from marketplace import fsm
+from marketplace.errors import DomainError
+from marketplace.models import Role
+from marketplace.services.notifications import notify
+from marketplace.services.record import record_event
+
+from .common import lock_contract
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    title: str
+    amount_cents: int
+    due_date: date | None = None
+
+
+def offer_create(*, client, freelancer, title: str, description: str,
+                 milestones: list[MilestoneInput]) -> Contract:
+    """Make an offer to a freelancer.
+
+    Effects: a contract in `offered` with its milestones, an `offer.made` event, and a
+    notification asking the freelancer to answer before the offer expires.
+    """
+    _check_offer(client, freelancer, milestones)
+    with transaction.atomic():
+        contract = Contract(client=client, freelancer=freelancer, title=title.strip(),
+                            description=description.strip())
+        contract.start_deadline(
+            now=timezone.now(), duration=timedelta(days=settings.OFFER_EXPIRY_DAYS)
+        )
+        contract.save()
+        Milestone.objects.bulk_create(
+            Milestone(contract=contract, position=i, title=m.title.strip(),
+                      amount_cents=m.amount_cents, due_date=m.due_date)
+            for i, m in enumerate(milestones, start=1)
+        )
+        total = sum(m.amount_cents for m in milestones)
+        record_event(
+            contract=contract, actor=client, kind="offer.made", subject=contract,
+            to_state=contract.state,
+            text=(f"{client.display_name} offered “{contract.title}” to "
+                  f"{freelancer.display_name}: {len(milestones)} milestone(s), "
+                  f"{format_money(total)} in all."),
+            data={"milestones": [
+                {"title": m.title, "amount_cents": m.amount_cents,
+                 "due_date": m.due_date.isoformat() if m.due_date else None}
+                for m in milestones
+            ], "total_cents": total},
+        )
+        notify(
+            user=freelancer, contract=contract, url=contract.get_absolute_url(),
+            text=_("%(client)s sent you an offer, “%(title)s”. Answer within %(days)s days.")
+            % {"client": client.display_name, "title": contract.title,
+               "days": settings.OFFER_EXPIRY_DAYS},
+        )
+    return contract
+
+
+def _check_offer(client, freelancer, milestones) -> None:
+    if client.role != Role.CLIENT:
+        raise DomainError(_("Only clients can make offers."))
+    if not client.has_verified_email:
+        raise DomainError(_("Verify your email address before making an offer."))
+    if freelancer is None or freelancer.role != Role.FREELANCER or not freelancer.is_active:
+        raise DomainError(_("Offers can only be made to an active freelancer."))
+    if client.pk == freelancer.pk:
+        raise DomainError(_("You cannot make an offer to yourself."))
+    if not milestones:
+        raise DomainError(_("An offer needs at least one milestone."))
+    if any(m.amount_cents <= 0 for m in milestones):
+        raise DomainError(_("Every milestone needs an amount above zero."))
+
+
+def _offer_transition(*, actor, contract, name: str, kind: str, text: str,
+                      tell, tell_text: str, data: dict | None = None) -> Contract:
+    with transaction.atomic():
+        contract = lock_contract(contract)
+        from_state = contract.state
+        fsm.run(contract, name, actor)
+        fsm.save_transitioned(contract)
+        record_event(contract=contract, actor=actor, kind=kind, subject=contract,
+                     from_state=from_state, to_state=contract.state, text=text, data=data)
+        for user in tell(contract):
+            notify(user=user, contract=contract, url=contract.get_absolute_url(), text=tell_text)
+    return contract
+
+
+def offer_accept(*, actor, contract: Contract) -> Contract:
+    """The freelancer accepts: the contract becomes active; the client is told to fund it."""
+    return _offer_transition(
+        actor=actor, contract=contract, name="accept", kind="offer.accepted",
+        text=f"{actor.display_name} accepted the offer.",
+        tell=lambda c: [c.client],
+        tell_text=_("%(who)s accepted your offer “%(title)s”. Fund the first milestone to start.")
+        % {"who": actor.display_name, "title": contract.title},
+    )
+
+
+def offer_decline(*, actor, contract: Contract, reason: str = "") -> Contract:
+    """The freelancer declines: the contract ends `declined`; the client is told why."""
+    reason = reason.strip()
+    return _offer_transition(
+        actor=actor, contract=contract, name="decline", kind="offer.declined",
+        text=f"{actor.display_name} declined the offer." + (f" Reason: {reason}" if reason else ""),
+        data={"reason": reason},
+        tell=lambda c: [c.client],
+        tell_text=_("%(who)s declined your offer “%(title)s”.")
+        % {"who": actor.display_name, "title": contract.title},
+    )
+
+
+def offer_withdraw(*, actor, contract: Contract) -> Contract:
+    """The client takes the offer back before it is answered."""
+    return _offer_transition(
+        actor=actor, contract=contract, name="withdraw", kind="offer.withdrawn",
+        text=f"{actor.display_name} withdrew the offer.",
+        tell=lambda c: [c.freelancer],
+        tell_text=_("%(who)s withdrew the offer “%(title)s”.")
+        % {"who": actor.display_name, "title": contract.title},
+    )
+
+
+def offer_expire(*, contract: Contract) -> Contract:
+    """System: an offer unanswered for OFFER_EXPIRY_DAYS expires; both parties are told."""
+    return _offer_transition(
+        actor=None, contract=contract, name="expire", kind="offer.expired",
+        text=f"The offer expired unanswered after {settings.OFFER_EXPIRY_DAYS} days.",
+        tell=lambda c: [c.client, c.freelancer],
+        tell_text=_("The offer “%(title)s” expired unanswered.") % {"title": contract.title},
+    )

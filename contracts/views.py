@@ -1,0 +1,138 @@
+"""Contract pages: list, offer form, contract page, actions, thread, record, attachments."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contracts import selectors
+from contracts.actions import CONTRACT_ACTIONS
+from contracts.forms import MessageForm, MilestoneFormSet, OfferForm
+from contracts.models import ContractState
+from contracts.services.messages import can_post, message_post
+from contracts.services.offers import MilestoneInput, offer_create
+from marketplace.actions import available
+from marketplace.errors import DomainError
+from marketplace.models import Role
+from marketplace.services.record import verify_chain
+from marketplace.views_helpers import action_view
+
+
+@login_required
+def contract_list(request):
+    state = request.GET.get("state") or None
+    if state not in ContractState.values:
+        state = None
+    contracts = selectors.contract_list(request.user, state=state)
+    return render(request, "contracts/list.html", {
+        "contracts": contracts, "state": state, "states": ContractState.choices,
+    })
+
+
+@login_required
+def offer_new(request):
+    freelancer = _freelancer_from_query(request)
+    if request.user.role != Role.CLIENT:
+        messages.error(request, _("Only clients can make offers."))
+        return redirect("dashboard")
+    form = OfferForm(request.POST or None)
+    formset = MilestoneFormSet(request.POST or None, prefix="milestones")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        milestones = [
+            MilestoneInput(title=f.cleaned_data["title"], amount_cents=f.amount_cents(),
+                           due_date=f.cleaned_data.get("due_date"))
+            for f in formset.forms if f.cleaned_data
+        ]
+        try:
+            contract = offer_create(client=request.user, freelancer=freelancer,
+                                    title=form.cleaned_data["title"],
+                                    description=form.cleaned_data["description"],
+                                    milestones=milestones)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your offer was sent to %(name)s.")
+                             % {"name": freelancer.display_name})
+            return redirect(contract)
+    return render(request, "contracts/offer_form.html", {
+        "form": form, "formset": formset, "freelancer": freelancer,
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _freelancer_from_query(request):
+    username = request.GET.get("freelancer", "")
+    return get_object_or_404(
+        get_user_model(), username=username, role=Role.FREELANCER, is_active=True
+    )
+
+
+@login_required
+def contract_detail(request, pk: int):
+    contract = selectors.contract_page(request.user, pk)
+    return render(request, "contracts/detail.html", {
+        "contract": contract,
+        "actions": available(CONTRACT_ACTIONS, contract, request.user),
+        "message_form": MessageForm() if can_post(contract, request.user) else None,
+        "role": "client" if request.user.pk == contract.client_id else "freelancer",
+    })
+
+
+@login_required
+def contract_action(request, pk: int, action: str):
+    contract = selectors.contract_for_party(request.user, pk)
+    if action not in CONTRACT_ACTIONS:
+        raise Http404
+    return action_view(
+        request, obj=contract, action=CONTRACT_ACTIONS[action], object_kwarg="contract",
+        template="contracts/action.html", context={"contract": contract},
+        success_url=contract.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def message_create(request, pk: int):
+    contract = selectors.contract_for_party(request.user, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message_post(actor=request.user, contract=contract, body=form.cleaned_data["body"],
+                         files=form.cleaned_data["files"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect(contract.get_absolute_url() + "#thread")
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect(contract.get_absolute_url() + "#message-form")
+
+
+@login_required
+def contract_record(request, pk: int):
+    contract = selectors.record_page(request.user, pk)
+    events = list(contract.events.all())
+    return render(request, "contracts/record.html", {
+        "contract": contract, "events": events,
+        "broken_link": verify_chain(contract, events),
+    })
+
+
+@login_required
+def attachment_download(request, pk: int):
+    attachment = selectors.attachment_for(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,40 @@
+"""Actions a user can take on a stateful object: one button, one confirmation form, one service.
+
+A page lists the actions whose transition the current user may run now (django-fsm decides),
+so the buttons shown and the rules enforced cannot disagree.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+
+from marketplace import fsm
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # URL slug
+    label: str
+    service: Callable  # called as service(actor=user, <object_kwarg>=obj, **form.cleaned_data)
+    transition: str = ""  # the django-fsm transition that decides availability; default: name
+    form_class: type[forms.Form] | None = None
+    style: str = "primary"
+    explanation: str = ""
+    # Some actions are available only by conditions outside the transition itself.
+    extra_check: Callable | None = None
+
+    @property
+    def transition_name(self) -> str:
+        return self.transition or self.name
+
+    def refusal(self, obj, user) -> str | None:
+        reason = fsm.refusal_reason(obj, self.transition_name, user)
+        if reason is None and self.extra_check is not None:
+            reason = self.extra_check(obj, user)
+        return reason
+
+
+def available(actions: dict[str, Action], obj, user) -> list[Action]:
+    """The actions `user` may take on `obj` now, in declaration order."""
+    return [action for action in actions.values() if action.refusal(obj, user) is None]

@@ -1,0 +1,52 @@
+"""The dashboard's "needs my action" list, gathered from every app, soonest deadline first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    title: str
+    detail: str
+    url: str
+    deadline: datetime | None = None
+    badge: str = ""
+    waiting_on_me: bool = True
+
+
+def _offer_items(user) -> list[ActionItem]:
+    from contracts import selectors
+
+    items = [
+        ActionItem(
+            title=_("Answer the offer “%(title)s”") % {"title": c.title},
+            detail=_("from %(name)s") % {"name": c.client.display_name},
+            url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer"),
+        )
+        for c in selectors.offers_awaiting(user)
+    ]
+    items += [
+        ActionItem(
+            title=_("Offer “%(title)s” awaits %(name)s")
+            % {"title": c.title, "name": c.freelancer.display_name},
+            detail=_("You can withdraw it until it is answered."),
+            url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer sent"),
+            waiting_on_me=False,
+        )
+        for c in selectors.offers_sent(user)
+    ]
+    return items
+
+
+PROVIDERS = [_offer_items]
+
+
+def action_items(user) -> list[ActionItem]:
+    items = [item for provider in PROVIDERS for item in provider(user)]
+    far = datetime.max.replace(tzinfo=None)
+    return sorted(
+        items,
+        key=lambda i: (not i.waiting_on_me, i.deadline.replace(tzinfo=None) if i.deadline else far),
+    )

@@ -1,0 +1,48 @@
+"""Account forms: sign-up with a role and time zone, and the profile form."""
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Role, User
+
+SIGNUP_ROLES = [(Role.CLIENT, _("I want to hire (client)")),
+                (Role.FREELANCER, _("I want to work (freelancer)"))]
+
+
+def timezone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+            if "/" in name or name == "UTC"]
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields; allauth calls `signup()` after creating the user."""
+
+    role = forms.ChoiceField(label=_("I am joining as"), choices=SIGNUP_ROLES,
+                             widget=forms.RadioSelect)
+    timezone = forms.ChoiceField(label=_("Time zone"), initial="UTC")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+
+    def signup(self, request, user):
+        user.role = self.cleaned_data["role"]
+        user.timezone = self.cleaned_data["timezone"]
+        user.save(update_fields=["role", "timezone"])
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"))
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "timezone", "headline", "skills", "bio"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        if self.instance.role != Role.FREELANCER:
+            for name in ("headline", "skills"):
+                self.fields.pop(name)

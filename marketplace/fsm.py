@@ -1,0 +1,76 @@
+"""Glue between django-fsm transitions and the services and pages that use them.
+
+Conditions (`can_*`) and permissions carry a `refusal` message, so a refused action always
+tells the user why; `allowed_actions` gives the buttons a page shows, from the same rules.
+"""
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from .errors import DomainError
+
+
+def refusal(message: str) -> Callable:
+    """Attach the message a user sees when this condition or permission is not met."""
+
+    def decorate(predicate: Callable) -> Callable:
+        predicate.refusal = message
+        return predicate
+
+    return decorate
+
+
+def _transition(instance, name: str):
+    method = getattr(instance, name)
+    meta = method._django_fsm
+    state = meta.field.get_state(instance)
+    return meta, state
+
+
+def refusal_reason(instance, name: str, actor) -> str | None:
+    """Why `actor` may not run transition `name` on `instance` now, or None if they may."""
+    meta, state = _transition(instance, name)
+    if not meta.has_transition(state):
+        label = instance._meta.verbose_name
+        current = getattr(instance, f"get_{meta.field.name}_display")()
+        return _("This is not possible while the %(thing)s is %(state)s.") % {
+            "thing": label,
+            "state": str(current).lower(),
+        }
+    transition = meta.get_transition(state)
+    if not transition.has_perm(instance, actor):
+        return getattr(transition.permission, "refusal", _("You are not allowed to do this."))
+    for condition in transition.conditions:
+        if not condition(instance):
+            return getattr(condition, "refusal", _("This is not possible right now."))
+    return None
+
+
+def check_allowed(instance, name: str, actor) -> None:
+    """Raise DomainError with a readable reason unless `actor` may run `name` now."""
+    reason = refusal_reason(instance, name, actor)
+    if reason is not None:
+        raise DomainError(reason)
+
+
+def run(instance, name: str, actor, *args, **kwargs):
+    """Check, then run transition `name` (the caller saves inside its transaction)."""
+    check_allowed(instance, name, actor)
+    return getattr(instance, name)(*args, **kwargs)
+
+
+def save_transitioned(instance, **kwargs) -> None:
+    """Save after a transition; a concurrent change of the state becomes a DomainError."""
+    try:
+        instance.save(**kwargs)
+    except ConcurrentTransition as exc:
+        raise DomainError(
+            _("Someone else acted on this at the same moment. Reload the page and try again.")
+        ) from exc
+
+
+def allowed_actions(instance, user, names: list[str]) -> list[str]:
+    """The subset of transition names that `user` may run now, in the given order."""
+    return [name for name in names if refusal_reason(instance, name, user) is None]

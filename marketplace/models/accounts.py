@@ -1,0 +1,82 @@
+"""The custom user: one role per user (client or freelancer; staff for mediators) and a time zone."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", _("Client")
+    FREELANCER = "freelancer", _("Freelancer")
+    STAFF = "staff", _("Platform staff")
+
+
+class User(AbstractUser):
+    """A person on the marketplace.
+
+    Clients hire, freelancers work; mediators and arbitrators are staff users in the
+    `Mediators` and `Arbitrators` groups. Deadlines are stored in UTC and shown in `timezone`.
+    """
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CLIENT)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    headline = models.CharField(_("headline"), max_length=120, blank=True)
+    bio = models.TextField(_("about"), blank=True)
+    skills = models.CharField(
+        _("skills"), max_length=300, blank=True, help_text=_("Comma-separated, e.g. Django, SQL")
+    )
+    # Set when the user closes the account: personal data is pseudonymised, the record stays.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_freelancer(self) -> bool:
+        return self.role == Role.FREELANCER
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_mediator(self) -> bool:
+        return self.is_staff and self.is_active and "Mediators" in self.group_names
+
+    @property
+    def is_arbitrator(self) -> bool:
+        return self.is_staff and self.is_active and "Arbitrators" in self.group_names
+
+    @property
+    def is_case_worker(self) -> bool:
+        """Mediators and arbitrators may read any contract's record and attachments."""
+        return self.is_mediator or self.is_arbitrator
+
+    @cached_property
+    def has_verified_email(self) -> bool:
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user=self, verified=True).exists()
+
+    @property
+    def skills_list(self) -> list[str]:
+        return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,1 @@
+"""Marketplace-wide services: the record and notifications."""

@@ -1,0 +1,93 @@
+"""Appending to and verifying the tamper-evident record of a contract."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Event
+from marketplace.models.record import GENESIS_HASH
+
+
+def record_event(
+    *,
+    contract,
+    actor,
+    kind: str,
+    text: str,
+    subject=None,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> Event:
+    """Append one event to the contract's chain and move the contract's head to it.
+
+    Must run inside the caller's transaction; the contract row is locked here so two writers
+    cannot take the same sequence number.
+    """
+    from contracts.models import Contract
+
+    assert transaction.get_connection().in_atomic_block, "record_event needs a transaction"
+    head = (
+        Contract.objects.select_for_update()
+        .only("record_head_seq", "record_head_hash")
+        .get(pk=contract.pk)
+    )
+    now = timezone.now()
+    event = Event(
+        contract_id=contract.pk,
+        seq=head.record_head_seq + 1,
+        created_at=now,
+        actor=actor,
+        kind=kind,
+        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_id=subject.pk if subject is not None else None,
+        from_state=from_state,
+        to_state=to_state,
+        text=text,
+        data=data or {},
+        prev_hash=head.record_head_hash or GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    event.save()
+    Contract.objects.filter(pk=contract.pk).update(
+        record_head_seq=event.seq, record_head_hash=event.hash, last_activity_at=now
+    )
+    contract.record_head_seq, contract.record_head_hash = event.seq, event.hash
+    contract.last_activity_at = now
+    return event
+
+
+@dataclass
+class BrokenLink:
+    contract_id: int
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.seq}" if self.seq is not None else "head"
+        return f"contract {self.contract_id}, {where}: {self.problem}"
+
+
+def verify_chain(contract, events=None) -> BrokenLink | None:
+    """Recompute the contract's chain; return the first broken link, or None if intact."""
+    if events is None:
+        events = Event.objects.filter(contract_id=contract.pk).order_by("seq")
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    for event in events:
+        if event.seq != expected_seq:
+            return BrokenLink(contract.pk, expected_seq, f"missing (found #{event.seq} next)")
+        if event.prev_hash != expected_prev:
+            return BrokenLink(contract.pk, event.seq, "does not link to the previous event")
+        if event.compute_hash() != event.hash:
+            return BrokenLink(contract.pk, event.seq, "content altered (hash mismatch)")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+    last_seq = expected_seq - 1
+    if contract.record_head_seq != last_seq or (last_seq and contract.record_head_hash != expected_prev):
+        return BrokenLink(
+            contract.pk,
+            None,
+            f"head points to #{contract.record_head_seq} but the chain ends at #{last_seq}"
+            " (events removed or head altered)",
+        )
+    return None

@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, in-memory mail, media in a temporary folder."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="marketplace-test-media-")
+ALLOWED_HOSTS = ["*"]
+SITE_URL = "http://testserver"
+# Rate limits are tested on their own, with their own cache; elsewhere they only add noise.
+ACCOUNT_RATE_LIMITS = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+if os.environ.get("TEST_SQL_LOG"):
+    LOGGING = {
+        "version": 1,
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+        "loggers": {"django.db.backends": {"level": "DEBUG", "handlers": ["console"]}},
+    }

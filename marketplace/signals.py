@@ -1,0 +1,53 @@
+"""After every migrate: staff groups with their permissions, and the append-only triggers."""
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+
+from .db_triggers import install_triggers
+
+# Case workers read everything about a case; they change only what their work needs.
+# Permissions of apps added later join automatically through the `view` app list.
+STAFF_GROUPS = {
+    "Mediators": {
+        "view_apps": ["contracts", "disputes"],
+        "view_models": ["marketplace.event"],
+        "extra": ["disputes.change_dispute", "disputes.mediate_dispute"],
+    },
+    "Arbitrators": {
+        "view_apps": ["contracts", "disputes"],
+        "view_models": ["marketplace.event"],
+        "extra": ["disputes.change_dispute", "disputes.arbitrate_dispute"],
+    },
+}
+
+
+def _permissions_for(spec: dict) -> list[Permission]:
+    wanted = Permission.objects.none()
+    for app_label in spec["view_apps"]:
+        wanted |= Permission.objects.filter(
+            content_type__app_label=app_label, codename__startswith="view_"
+        )
+    for dotted in spec["view_models"]:
+        app_label, model = dotted.split(".")
+        wanted |= Permission.objects.filter(
+            content_type__app_label=app_label, content_type__model=model, codename="view_" + model
+        )
+    for dotted in spec["extra"]:
+        app_label, codename = dotted.split(".")
+        wanted |= Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return list(wanted.distinct())
+
+
+def grant_staff_permissions() -> None:
+    for name, spec in STAFF_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions_for(spec))
+
+
+def after_migrate(sender, using="default", **kwargs):
+    # post_migrate is sent once per app; act on the last one, when every table and
+    # permission exists.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    grant_staff_permissions()
+    install_triggers(using)

@@ -1,0 +1,70 @@
+"""Template helpers: money, state badges, deadlines with countdowns."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from contracts.money import format_money
+
+register = template.Library()
+
+BADGE_COLOURS = {
+    "offered": "info", "active": "primary", "cancellation_requested": "warning",
+    "disputed": "danger", "completed": "success", "cancelled": "secondary",
+    "declined": "secondary", "withdrawn": "secondary", "expired": "secondary",
+    "closed": "secondary", "pending": "light", "funded": "info", "submitted": "warning",
+    "released": "success", "settled": "secondary", "void": "light",
+}
+
+
+@register.filter
+def money(cents):
+    return format_money(cents)
+
+
+@register.simple_tag
+def state_badge(obj, field: str = "state"):
+    value = getattr(obj, field)
+    label = getattr(obj, f"get_{field}_display")()
+    colour = BADGE_COLOURS.get(value, "secondary")
+    text_class = " text-dark" if colour in {"light", "warning", "info"} else ""
+    return format_html(
+        '<span class="badge text-bg-{}{}" data-state="{}">{}</span>', colour, text_class, value, label
+    )
+
+
+def _span(delta_seconds: float) -> str:
+    seconds = int(abs(delta_seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days} + (
+            ", " + ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else ""
+        )
+    if hours:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} + (
+            ", " + ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+            if minutes else ""
+        )
+    return ngettext("%(n)d minute", "%(n)d minutes", max(minutes, 1)) % {"n": max(minutes, 1)}
+
+
+@register.filter
+def countdown(deadline):
+    """“in 3 days, 4 hours” or “overdue by 2 hours”, from now."""
+    if not deadline:
+        return ""
+    delta = (deadline - timezone.now()).total_seconds()
+    if delta >= 0:
+        return _("in %(span)s") % {"span": _span(delta)}
+    return _("overdue by %(span)s") % {"span": _span(delta)}
+
+
+@register.inclusion_tag("marketplace/_deadline.html")
+def deadline(when, label=""):
+    """A deadline as a date in the viewer's time zone, with a countdown."""
+    overdue = bool(when) and when <= timezone.now()
+    return {"when": when, "label": label, "overdue": overdue}
