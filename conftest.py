@@ -1,0 +1,80 @@
+"""Project-wide test fixtures: people, and the invariants checked after every database test."""
+
+import os
+
+import pytest
+
+from marketplace.tests.factories import (
+    ArbitratorFactory,
+    ClientFactory,
+    FreelancerFactory,
+    MediatorFactory,
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "breaks_records: the test tampers with the record on purpose; skip the check"
+    )
+
+
+@pytest.fixture
+def client_user(db):
+    return ClientFactory(username="alice", first_name="Alice", last_name="Anders")
+
+
+@pytest.fixture
+def freelancer(db):
+    return FreelancerFactory(username="bob", first_name="Bob", last_name="Baker")
+
+
+@pytest.fixture
+def stranger(db):
+    return ClientFactory(username="mallory", first_name="Mallory", last_name="Mole")
+
+
+@pytest.fixture
+def mediator(db):
+    return MediatorFactory(username="maya", first_name="Maya", last_name="Mendes")
+
+
+@pytest.fixture
+def arbitrator(db):
+    return ArbitratorFactory(username="arthur", first_name="Arthur", last_name="Arnold")
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+# Invariants checked after every test that used the database, while its data still exists
+# (a fixture's teardown would run after the database was rolled back). Apps add checks here.
+INVARIANT_CHECKS = []
+
+
+def records_intact():
+    from contracts.models import Contract
+    from marketplace.services.record import verify_chain
+
+    broken = [str(link) for c in Contract.objects.all() if (link := verify_chain(c))]
+    assert not broken, f"record broken after the test: {broken}"
+
+
+INVARIANT_CHECKS.append(records_intact)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    uses_db = any(f in item.fixturenames for f in ("db", "transactional_db", "live_server"))
+    if uses_db and not item.get_closest_marker("breaks_records"):
+        for check in INVARIANT_CHECKS:
+            check()
+    return result
+
+
+IS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+postgres_only = pytest.mark.skipif(
+    not IS_POSTGRES, reason="needs PostgreSQL (row locks, concurrent transactions)"
+)
