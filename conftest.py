@@ -61,7 +61,14 @@ def records_intact():
     assert not broken, f"record broken after the test: {broken}"
 
 
-INVARIANT_CHECKS.append(records_intact)
+def ledger_balances():
+    from contracts.ledger_checks import ledger_problems
+
+    problems = ledger_problems()
+    assert not problems, f"ledger invariant broken after the test: {problems}"
+
+
+INVARIANT_CHECKS.extend([records_intact, ledger_balances])
 
 
 @pytest.hookimpl(wrapper=True)

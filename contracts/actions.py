@@ -1,28 +1,62 @@
-"""The actions on a contract a party may take from its page, each bound to one service."""
+"""The actions a party may take from a contract's page, each bound to one service."""
 
 from django.utils.translation import gettext_lazy as _
 
-from contracts.forms import DeclineOfferForm
-from contracts.services import offers
+from contracts.forms import DeclineOfferForm, RequestChangesForm, SubmitMilestoneForm
+from contracts.services import lifecycle, milestones, offers
 from marketplace.actions import Action
 
-CONTRACT_ACTIONS: dict[str, Action] = {
-    action.name: action
-    for action in [
-        Action(
-            name="accept", label=_("Accept offer"), service=offers.offer_accept, style="success",
-            explanation=_("The contract becomes active. The client then funds milestones into "
-                          "escrow before you start each one."),
-        ),
-        Action(
-            name="decline", label=_("Decline offer"), service=offers.offer_decline,
-            form_class=DeclineOfferForm, style="outline-danger",
-            explanation=_("The offer ends. The client is told, with your reason if you give one."),
-        ),
-        Action(
-            name="withdraw", label=_("Withdraw offer"), service=offers.offer_withdraw,
-            style="outline-danger",
-            explanation=_("The offer ends before the freelancer answers."),
-        ),
-    ]
-}
+
+def _by_name(*actions: Action) -> dict[str, Action]:
+    return {action.name: action for action in actions}
+
+
+CONTRACT_ACTIONS: dict[str, Action] = _by_name(
+    Action(
+        name="accept", label=_("Accept offer"), service=offers.offer_accept, style="success",
+        explanation=_("The contract becomes active. The client then funds milestones into "
+                      "escrow before you start each one."),
+    ),
+    Action(
+        name="decline", label=_("Decline offer"), service=offers.offer_decline,
+        form_class=DeclineOfferForm, style="outline-danger",
+        explanation=_("The offer ends. The client is told, with your reason if you give one."),
+    ),
+    Action(
+        name="withdraw", label=_("Withdraw offer"), service=offers.offer_withdraw,
+        style="outline-danger",
+        explanation=_("The offer ends before the freelancer answers."),
+    ),
+    Action(
+        name="complete", label=_("End contract as completed"),
+        service=lifecycle.contract_complete, style="outline-success",
+        explanation=_("Ends the contract: all paid work stays paid, unfunded milestones are "
+                      "voided, and both of you can leave feedback."),
+    ),
+)
+
+MILESTONE_ACTIONS: dict[str, Action] = _by_name(
+    Action(
+        name="fund", label=_("Fund"), service=milestones.milestone_fund, moves_money=True,
+        explanation=_("The amount moves from your wallet into this contract's escrow. It is "
+                      "paid to the freelancer when you approve the delivery."),
+    ),
+    Action(
+        name="submit", label=_("Submit delivery"), service=milestones.milestone_submit,
+        form_class=SubmitMilestoneForm, style="success",
+        explanation=_("The client is asked to review. Without an answer within the review "
+                      "period, the milestone is released to you automatically."),
+    ),
+    Action(
+        name="approve", label=_("Approve and release"), service=milestones.milestone_approve,
+        moves_money=True, style="success",
+        explanation=_("The escrowed amount is paid to the freelancer, less the platform fee."),
+    ),
+    Action(
+        name="request_changes", label=_("Request changes"),
+        service=milestones.milestone_request_changes, form_class=RequestChangesForm,
+        style="outline-secondary",
+        explanation=_("The milestone goes back to the freelancer; the money stays in escrow and "
+                      "the review period restarts on the next delivery."),
+    ),
+)

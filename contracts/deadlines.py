@@ -1,13 +1,26 @@
-"""The contracts app's automatic actions: offer expiry, and reminders before it."""
+"""The contracts app's automatic actions: offer expiry, milestone auto-release, the dormant
+close, and reminders before the offer and review deadlines."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
+from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractState
+from contracts.models import Contract, ContractState, Milestone, MilestoneState
+from contracts.services.lifecycle import contract_close_dormant
+from contracts.services.milestones import milestone_auto_release
 from contracts.services.offers import offer_expire
 from marketplace.deadlines import Reminder, Sweep, register
+
+
+def _dormant(now):
+    escrow = Milestone.objects.filter(contract=OuterRef("pk"),
+                                      state__in=[MilestoneState.FUNDED, MilestoneState.SUBMITTED])
+    quiet_since = now - timedelta(days=settings.DORMANT_CONTRACT_DAYS)
+    return Contract.objects.filter(state=ContractState.ACTIVE, last_activity_at__lte=quiet_since
+                                   ).exclude(Exists(escrow))
 
 
 def register_all() -> None:
@@ -26,5 +39,32 @@ def register_all() -> None:
             "when": date_format(contract.deadline_at.astimezone(UTC), "DATETIME_FORMAT"),
         },
         url=lambda contract: contract.get_absolute_url(),
+        contract_of=lambda contract: contract.pk,
+    ))
+    register(Sweep(
+        name="milestone_auto_release",
+        # Only while the contract is active: an open case pauses the clock (deadline cleared).
+        due=lambda now: Milestone.objects.filter(
+            state=MilestoneState.SUBMITTED, deadline_at__lte=now,
+            contract__state=ContractState.ACTIVE,
+        ),
+        handle=lambda milestone: milestone_auto_release(milestone=milestone),
+    ))
+    register(Reminder(
+        name="milestone_review",
+        live=lambda: Milestone.objects.filter(state=MilestoneState.SUBMITTED,
+                                              contract__state=ContractState.ACTIVE),
+        recipients=lambda milestone: [milestone.contract.client],
+        text=lambda milestone: _("Reminder: review “%(title)s” by %(when)s UTC, or it is "
+                                 "released to the freelancer automatically.") % {
+            "title": milestone.title,
+            "when": date_format(milestone.deadline_at.astimezone(UTC), "DATETIME_FORMAT"),
+        },
+        url=lambda milestone: milestone.contract.get_absolute_url() + "#milestones",
+    ))
+    register(Sweep(
+        name="dormant_close",
+        due=_dormant,
+        handle=lambda contract: contract_close_dormant(contract=contract),
         contract_of=lambda contract: contract.pk,
     ))

@@ -5,8 +5,18 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+import uuid
+
 from contracts.models import Contract
+from contracts.services.lifecycle import contract_close_dormant, contract_complete
 from contracts.services.messages import message_post
+from contracts.services.milestones import (
+    milestone_approve,
+    milestone_fund,
+    milestone_request_changes,
+    milestone_submit,
+)
+from contracts.services.wallets import wallet_deposit, wallet_withdraw
 from contracts.services.offers import (
     MilestoneInput,
     offer_accept,
@@ -43,8 +53,22 @@ def seed(people) -> dict[str, Contract]:
     out["offered"] = _offer(alice, bob, "Booking API for a yoga studio", [120_000, 80_000])
     out["offer_to_dave"] = _offer(carol, dave, "Accessible landing page", [45_000])
 
-    active = _offer(alice, bob, "Inventory dashboard in Django", [150_000, 150_000, 100_000])
+    for client, cents in ((alice, 2_000_000), (carol, 800_000), (frank, 500_000)):
+        wallet_deposit(actor=client, amount_cents=cents, idempotency_key=uuid.uuid4().hex)
+
+    # Money in every milestone state: released, submitted (review clock running), funded,
+    # pending; and a completed contract with a voided milestone.
+    active = _offer(alice, bob, "Inventory dashboard in Django",
+                    [150_000, 150_000, 100_000, 80_000])
     offer_accept(actor=bob, contract=active)
+    m1, m2, m3, _m4 = active.milestones.order_by("position")
+    for milestone in (m1, m2, m3):
+        milestone_fund(actor=alice, milestone=milestone)
+    milestone_submit(actor=bob, milestone=m1, note="Data model and CSV import are live on staging.")
+    milestone_approve(actor=alice, milestone=m1)
+    milestone_submit(actor=bob, milestone=m2, note="Dashboard charts, first cut.")
+    milestone_request_changes(actor=alice, milestone=m2, reason="Please add the low-stock filter.")
+    milestone_submit(actor=bob, milestone=m2, note="Low-stock filter added.")
     message_post(actor=alice, contract=active,
                  body="Welcome aboard! The spec and the wireframes are attached.",
                  files=[ContentFile(DEMO_PDF, name="wireframes.pdf"),
@@ -52,6 +76,24 @@ def seed(people) -> dict[str, Contract]:
                                     name="requirements.txt")])
     message_post(actor=bob, contract=active, body="Thanks, Alice. I'll start with the data model.")
     out["active"] = active
+
+    done = _offer(carol, dave, "Accessibility audit", [90_000, 20_000])
+    offer_accept(actor=dave, contract=done)
+    first = done.milestones.get(position=1)
+    milestone_fund(actor=carol, milestone=first)
+    milestone_submit(actor=dave, milestone=first, note="Audit report attached on the thread.")
+    milestone_approve(actor=carol, milestone=first)
+    contract_complete(actor=carol, contract=done)
+    wallet_withdraw(actor=dave, amount_cents=50_000, idempotency_key=uuid.uuid4().hex)
+    out["completed"] = done
+
+    quiet = _offer(frank, bob, "Newsletter template", [15_000])
+    offer_accept(actor=bob, contract=quiet)
+    # Demo only: nobody touched it for three months, so the clock closes it.
+    Contract.objects.filter(pk=quiet.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=91))
+    contract_close_dormant(contract=quiet)
+    out["closed"] = quiet
 
     declined = _offer(frank, erin, "API reference rewrite", [60_000])
     offer_decline(actor=erin, contract=declined, reason="I am fully booked until next quarter.")

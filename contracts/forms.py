@@ -91,3 +91,41 @@ class MessageForm(forms.Form):
         if not data.get("body", "").strip() and not data.get("files"):
             raise forms.ValidationError(_("Write a message or attach a file."))
         return data
+
+
+def new_idempotency_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(forms.Form):
+    """A money-moving form: its one-time key makes a double click or a retry act once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+
+class AmountForm(IdempotentForm):
+    amount = forms.DecimalField(label=_("Amount (USD)"), **MONEY_FIELD)
+
+    def amount_cents(self) -> int:
+        return to_cents(self.cleaned_data["amount"])
+
+
+class SubmitMilestoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Delivery note (optional)"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say what you delivered and where to find it; attach files on the thread."),
+    )
+
+
+class RequestChangesForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What needs to change"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )

@@ -90,3 +90,43 @@ def offers_sent(user):
         .select_related("freelancer")
         .order_by("deadline_at")
     )
+
+
+def money_summary(contract: Contract, milestones: list) -> dict:
+    """What the contract's money looks like, from its (already loaded) milestones."""
+    from contracts.models import MilestoneState
+
+    def total(states, attr="amount_cents"):
+        return sum(getattr(m, attr) or 0 for m in milestones if m.state in states)
+
+    released = [m for m in milestones if m.state == MilestoneState.RELEASED]
+    settled = [m for m in milestones if m.state == MilestoneState.SETTLED]
+    return {
+        "escrow_cents": total({MilestoneState.FUNDED, MilestoneState.SUBMITTED}),
+        "agreed_cents": total({s for s in MilestoneState.values if s != MilestoneState.VOID}),
+        "client_paid_cents": total({MilestoneState.FUNDED, MilestoneState.SUBMITTED,
+                                    MilestoneState.RELEASED, MilestoneState.SETTLED}),
+        "freelancer_received_cents": sum(m.amount_cents - m.fee_cents for m in released)
+        + sum(m.settled_to_freelancer_cents or 0 for m in settled),
+        "released_fees_cents": sum(m.fee_cents for m in released),
+        "refunded_to_client_cents": sum(m.settled_to_client_cents or 0 for m in settled),
+    }
+
+
+def wallet_statement(user):
+    """The user's wallet entries, newest first, with their transactions."""
+    from contracts.models import Entry
+
+    return (Entry.objects.filter(account__user=user, account__kind="wallet")
+            .select_related("transaction", "transaction__contract")
+            .order_by("-transaction__created_at", "-id"))
+
+
+def milestones_needing_action(user):
+    """Milestones of the user's active contracts that wait on someone: fund, deliver, review."""
+    from contracts.models import Milestone
+
+    return (Milestone.objects.filter(Q(contract__client=user) | Q(contract__freelancer=user),
+                                     contract__state=ContractState.ACTIVE,
+                                     state__in=["pending", "funded", "submitted"])
+            .select_related("contract").order_by("deadline_at", "contract_id", "position")[:100])

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts import selectors
-from contracts.actions import CONTRACT_ACTIONS
-from contracts.forms import MessageForm, MilestoneFormSet, OfferForm
+from contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
+from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm
 from contracts.models import ContractState
 from contracts.services.messages import can_post, message_post
+from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
 from marketplace.actions import available
 from marketplace.errors import DomainError
@@ -72,12 +73,52 @@ def _freelancer_from_query(request):
 @login_required
 def contract_detail(request, pk: int):
     contract = selectors.contract_page(request.user, pk)
+    milestones = list(contract.milestones.all())
+    for milestone in milestones:
+        milestone.actions = available(MILESTONE_ACTIONS, milestone, request.user)
+    is_client = request.user.pk == contract.client_id
     return render(request, "contracts/detail.html", {
         "contract": contract,
+        "milestones": milestones,
+        "money": selectors.money_summary(contract, milestones),
         "actions": available(CONTRACT_ACTIONS, contract, request.user),
+        "can_add_milestone": is_client and contract.state == ContractState.ACTIVE,
         "message_form": MessageForm() if can_post(contract, request.user) else None,
-        "role": "client" if request.user.pk == contract.client_id else "freelancer",
+        "role": "client" if is_client else "freelancer",
     })
+
+
+@login_required
+def milestone_action(request, pk: int, milestone_pk: int, action: str):
+    contract = selectors.contract_for_party(request.user, pk)
+    milestone = get_object_or_404(contract.milestones, pk=milestone_pk)
+    milestone.contract = contract
+    if action not in MILESTONE_ACTIONS:
+        raise Http404
+    return action_view(
+        request, obj=milestone, action=MILESTONE_ACTIONS[action], object_kwarg="milestone",
+        template="contracts/action.html",
+        context={"contract": contract, "milestone": milestone},
+        success_url=contract.get_absolute_url() + "#milestones",
+    )
+
+
+@login_required
+def milestone_new(request, pk: int):
+    contract = selectors.contract_for_party(request.user, pk)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            milestone_add(actor=request.user, contract=contract,
+                          title=form.cleaned_data["title"], amount_cents=form.amount_cents(),
+                          due_date=form.cleaned_data.get("due_date"))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Milestone added. Fund it when the work should start."))
+            return redirect(contract.get_absolute_url() + "#milestones")
+    return render(request, "contracts/milestone_form.html", {"contract": contract, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

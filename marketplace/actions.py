@@ -23,6 +23,15 @@ class Action:
     explanation: str = ""
     # Some actions are available only by conditions outside the transition itself.
     extra_check: Callable | None = None
+    # Money-moving actions carry a one-time key, so a double click or a retry acts once.
+    moves_money: bool = False
+
+    def get_form_class(self) -> type[forms.Form] | None:
+        if self.moves_money and self.form_class is None:
+            from contracts.forms import IdempotentForm
+
+            return IdempotentForm
+        return self.form_class
 
     @property
     def transition_name(self) -> str:

@@ -40,7 +40,30 @@ def _offer_items(user) -> list[ActionItem]:
     return items
 
 
-PROVIDERS = [_offer_items]
+def _milestone_items(user) -> list[ActionItem]:
+    from contracts import selectors
+
+    items = []
+    for m in selectors.milestones_needing_action(user):
+        contract = m.contract
+        url = contract.get_absolute_url() + "#milestones"
+        mine = user.pk == contract.client_id
+        if m.state == "pending":
+            items.append(ActionItem(_("Fund “%(title)s”") % {"title": m.title},
+                                    _("on “%(contract)s”") % {"contract": contract.title},
+                                    url, None, _("Fund"), waiting_on_me=mine))
+        elif m.state == "funded":
+            items.append(ActionItem(_("Deliver “%(title)s”") % {"title": m.title},
+                                    _("on “%(contract)s”") % {"contract": contract.title},
+                                    url, None, _("Deliver"), waiting_on_me=not mine))
+        elif m.state == "submitted":
+            items.append(ActionItem(_("Review “%(title)s”") % {"title": m.title},
+                                    _("Released automatically at the deadline."),
+                                    url, m.deadline_at, _("Review"), waiting_on_me=mine))
+    return items
+
+
+PROVIDERS = [_offer_items, _milestone_items]
 
 
 def action_items(user) -> list[ActionItem]:

@@ -12,14 +12,25 @@ from django_fsm import ConcurrentTransition
 from .errors import DomainError
 
 
-def refusal(message: str) -> Callable:
-    """Attach the message a user sees when this condition or permission is not met."""
+def refusal(message) -> Callable:
+    """Attach the message a user sees when this condition or permission is not met.
+
+    `message` is a text, or for a permission a function (obj, user) -> text when the reason
+    depends on who is asking.
+    """
 
     def decorate(predicate: Callable) -> Callable:
         predicate.refusal = message
         return predicate
 
     return decorate
+
+
+def _permission_refusal(permission, instance, user) -> str:
+    message = getattr(permission, "refusal", None)
+    if message is None:
+        return _("You are not allowed to do this.")
+    return message(instance, user) if callable(message) else message
 
 
 def _transition(instance, name: str):
@@ -41,7 +52,7 @@ def refusal_reason(instance, name: str, actor) -> str | None:
         }
     transition = meta.get_transition(state)
     if not transition.has_perm(instance, actor):
-        return getattr(transition.permission, "refusal", _("You are not allowed to do this."))
+        return _permission_refusal(transition.permission, instance, actor)
     for condition in transition.conditions:
         if not condition(instance):
             return getattr(condition, "refusal", _("This is not possible right now."))

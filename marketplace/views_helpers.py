@@ -8,36 +8,52 @@ from marketplace.actions import Action
 from marketplace.errors import DomainError
 
 
+def _perform(request, action: Action, object_kwarg: str, obj, data: dict) -> bool:
+    """Call the action's service once; False when it was a repeat of an earlier POST."""
+    key = data.pop("idempotency_key", None)
+
+    def call():
+        return action.service(actor=request.user, **{object_kwarg: obj}, **data)
+
+    if not action.moves_money:
+        call()
+        return True
+    from contracts.services.idempotency import run_once
+
+    first, _result = run_once(user=request.user, key=key, action=call)
+    return first
+
+
 def action_view(request, *, obj, action: Action, object_kwarg: str, template: str,
                 context: dict, success_url: str):
     """GET: confirmation page with the action's form. POST: validate, call the service once.
 
     A refused action (wrong state, wrong person, deadline passed) is explained, never a 500,
-    and nothing changes.
+    and nothing changes. A repeated money-moving POST (same one-time key) changes nothing and
+    lands where the first one did.
     """
-    reason = action.refusal(obj, request.user)
-    form_class = action.form_class
+    form_class = action.get_form_class()
     form = None
     if request.method == "POST":
         form = form_class(request.POST, request.FILES) if form_class else None
-        if reason is not None:
-            messages.error(request, reason)
-            return redirect(success_url)
         if form is None or form.is_valid():
-            kwargs = dict(form.cleaned_data) if form is not None else {}
+            data = dict(form.cleaned_data) if form is not None else {}
             try:
-                action.service(actor=request.user, **{object_kwarg: obj}, **kwargs)
+                first = _perform(request, action, object_kwarg, obj, data)
             except DomainError as exc:
-                if form is None:
+                if form is None or action.refusal(obj, request.user) is not None:
                     messages.error(request, exc.message)
                     return redirect(success_url)
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+                if first:
+                    messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+                else:
+                    messages.info(request, _("This was already done; nothing was repeated."))
                 return redirect(success_url)
     elif form_class:
         form = form_class()
     return render(request, template, {
-        **context, "action": action, "form": form, "refusal": reason,
-        "cancel_url": success_url,
+        **context, "action": action, "form": form,
+        "refusal": action.refusal(obj, request.user), "cancel_url": success_url,
     }, status=400 if request.method == "POST" else 200)

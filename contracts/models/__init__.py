@@ -1,14 +1,21 @@
-"""Contracts, their milestones, and their message thread with attachments."""
+"""Contracts, their milestones, the ledger, and the message thread with attachments."""
 
 from .contract import Contract, ContractState
+from .ledger import Account, AccountKind, Entry, IdempotencyKey, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
 from .milestone import Milestone, MilestoneState
 
 __all__ = [
+    "Account",
+    "AccountKind",
     "Attachment",
     "Contract",
     "ContractState",
+    "Entry",
+    "IdempotencyKey",
+    "LedgerTransaction",
     "Message",
     "Milestone",
     "MilestoneState",
+    "TransactionKind",
 ]

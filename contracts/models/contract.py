@@ -1,5 +1,7 @@
 """The contract between a client and a freelancer, from offer to its end."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -42,12 +44,18 @@ def is_freelancer(contract, user) -> bool:
     return user is not None and user.pk == contract.freelancer_id
 
 
-@refusal(_("Verify your email address before accepting an offer."))
+def _accept_refusal(contract, user) -> str:
+    if not is_freelancer(contract, user):
+        return is_freelancer.refusal
+    return _("Verify your email address before accepting an offer.")
+
+
+@refusal(_accept_refusal)
 def is_verified_freelancer(contract, user) -> bool:
     return is_freelancer(contract, user) and user.has_verified_email
 
 
-@refusal(_("Only the client who made this offer can do this."))
+@refusal(_("Only the client of this contract can do this."))
 def is_client(contract, user) -> bool:
     return user is not None and user.pk == contract.client_id
 
@@ -68,6 +76,27 @@ def can_still_answer(contract) -> bool:
 @refusal(_("The offer has not expired yet."))
 def can_expire(contract) -> bool:
     return contract.deadline_at is not None and timezone.now() >= contract.deadline_at
+
+
+# Milestone states whose money sits in escrow (kept here as values: milestone.py imports us).
+ESCROW_MILESTONE_STATES = ("funded", "submitted")
+
+
+@refusal(_("Money is still in escrow: approve or settle every funded milestone first."))
+def has_no_escrow(contract) -> bool:
+    return not contract.milestones.filter(state__in=ESCROW_MILESTONE_STATES).exists()
+
+
+@refusal(_("Nothing has been delivered and paid yet. To end the contract, request a "
+           "cancellation instead."))
+def has_paid_work(contract) -> bool:
+    return contract.milestones.filter(state="released").exists()
+
+
+@refusal(_("The contract has had recent activity."))
+def is_dormant(contract) -> bool:
+    quiet_since = timezone.now() - timedelta(days=settings.DORMANT_CONTRACT_DAYS)
+    return contract.last_activity_at <= quiet_since
 
 
 class Contract(ConcurrentTransitionMixin, WithDeadline):
@@ -177,6 +206,28 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
         conditions=[can_expire],
     )
     def expire(self):
+        self._end()
+
+    # --- ending an active contract without a case ------------------------------------------
+
+    @transition(
+        field=state,
+        source=ContractState.ACTIVE,
+        target=ContractState.COMPLETED,
+        permission=is_client,
+        conditions=[has_no_escrow, has_paid_work],
+    )
+    def complete(self):
+        self._end()
+
+    @transition(
+        field=state,
+        source=ContractState.ACTIVE,
+        target=ContractState.CLOSED,
+        permission=is_system,
+        conditions=[has_no_escrow, is_dormant],
+    )
+    def close_dormant(self):
         self._end()
 
     def _end(self) -> None:

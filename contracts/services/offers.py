@@ -17,6 +17,7 @@ from marketplace.services.notifications import notify
 from marketplace.services.record import record_event
 
 from .common import lock_contract
+from .milestones import void_pending_milestones
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def _offer_transition(*, actor, contract, name: str, kind: str, text: str,
         from_state = contract.state
         fsm.run(contract, name, actor)
         fsm.save_transitioned(contract)
+        if contract.is_ended:
+            void_pending_milestones(contract)
         record_event(contract=contract, actor=actor, kind=kind, subject=contract,
                      from_state=from_state, to_state=contract.state, text=text, data=data)
         for user in tell(contract):

@@ -19,3 +19,31 @@ def make_offer(client=None, freelancer=None, amounts=(50_000,), title="Build a b
 def make_active_contract(client=None, freelancer=None, amounts=(50_000,), **kwargs) -> Contract:
     contract = make_offer(client=client, freelancer=freelancer, amounts=amounts, **kwargs)
     return offer_accept(actor=contract.freelancer, contract=contract)
+
+
+def new_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def deposit(user, cents: int):
+    from contracts.services.wallets import wallet_deposit
+
+    return wallet_deposit(actor=user, amount_cents=cents, idempotency_key=new_key())
+
+
+def make_funded_contract(amounts=(50_000,), fund=1, submit=0, wallet_extra=0, **kwargs):
+    """An active contract whose first `fund` milestones are funded (the client deposits just
+    enough, plus `wallet_extra`), and whose first `submit` of those are submitted."""
+    from contracts.services.milestones import milestone_fund, milestone_submit
+
+    contract = make_active_contract(amounts=amounts, **kwargs)
+    milestones = list(contract.milestones.order_by("position"))
+    deposit(contract.client, sum(m.amount_cents for m in milestones[:fund]) + wallet_extra)
+    for m in milestones[:fund]:
+        milestone_fund(actor=contract.client, milestone=m)
+    for m in milestones[:submit]:
+        milestone_submit(actor=contract.freelancer, milestone=m)
+    contract.refresh_from_db()
+    return contract

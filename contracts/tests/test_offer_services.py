@@ -58,10 +58,10 @@ def test_mail_is_not_sent_when_the_transaction_rolls_back(client_user, freelance
                                                           django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            make_offer(client_user, freelancer)
-            raise RuntimeError("boom")
+    with (django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError),
+          transaction.atomic()):
+        make_offer(client_user, freelancer)
+        raise RuntimeError("boom")
     assert mailoutbox == []
     assert not Event.objects.exists()
 
@@ -152,9 +152,9 @@ def test_expire_only_after_the_deadline_and_as_the_system(client_user, freelance
 
 def test_an_expired_but_not_yet_swept_offer_cannot_be_accepted(client_user, freelancer):
     contract = make_offer(client_user, freelancer)
-    with time_machine.travel(timezone.now() + timedelta(days=15)):
-        with pytest.raises(DomainError, match="This offer has expired"):
-            offer_accept(actor=freelancer, contract=contract)
+    with (time_machine.travel(timezone.now() + timedelta(days=15)),
+          pytest.raises(DomainError, match="This offer has expired")):
+        offer_accept(actor=freelancer, contract=contract)
     contract.refresh_from_db()
     assert contract.state == ContractState.OFFERED
 

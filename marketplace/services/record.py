@@ -50,11 +50,14 @@ def record_event(
     )
     event.hash = event.compute_hash()
     event.save()
-    Contract.objects.filter(pk=contract.pk).update(
-        record_head_seq=event.seq, record_head_hash=event.hash, last_activity_at=now
-    )
-    contract.record_head_seq, contract.record_head_hash = event.seq, event.hash
-    contract.last_activity_at = now
+    head_fields = {"record_head_seq": event.seq, "record_head_hash": event.hash}
+    # Only what people do counts as activity (for the dormant close); the system's own
+    # reminders and timeouts do not keep a contract alive.
+    if actor is not None:
+        head_fields["last_activity_at"] = now
+    Contract.objects.filter(pk=contract.pk).update(**head_fields)
+    for name, value in head_fields.items():
+        setattr(contract, name, value)
     return event
 
 

@@ -132,7 +132,7 @@ def test_production_settings_pass_check_deploy():
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
         "ALLOWED_HOSTS": "marketplace.example.com",
     }
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
     )

@@ -1,0 +1,51 @@
+"""Ending an active contract without a case: completion by the client, dormant close."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract
+from marketplace import fsm
+from marketplace.services.notifications import notify
+from marketplace.services.record import record_event
+
+from .common import lock_contract
+from .milestones import void_pending_milestones
+
+
+def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
+    from_state = contract.state
+    fsm.run(contract, name, actor)
+    fsm.save_transitioned(contract)
+    voided = void_pending_milestones(contract)
+    record_event(contract=contract, actor=actor, kind=kind, subject=contract,
+                 from_state=from_state, to_state=contract.state,
+                 text=text + (f" {len(voided)} unfunded milestone(s) voided." if voided else ""),
+                 data={"voided_milestones": [m.pk for m in voided]})
+    return contract
+
+
+def contract_complete(*, actor, contract: Contract) -> Contract:
+    """The client ends the contract as completed: nothing left in escrow, work was paid."""
+    with transaction.atomic():
+        contract = lock_contract(contract)
+        _end(contract, actor, "complete", "contract.completed",
+             f"{actor.display_name} ended the contract as completed.")
+        notify(user=contract.freelancer, contract=contract, url=contract.get_absolute_url(),
+               text=_("%(who)s ended “%(title)s” as completed. You can now leave feedback.")
+               % {"who": actor.display_name, "title": contract.title})
+    return contract
+
+
+def contract_close_dormant(*, contract: Contract) -> Contract:
+    """System: no activity and no escrow for DORMANT_CONTRACT_DAYS; closed with no fault."""
+    with transaction.atomic():
+        contract = lock_contract(contract)
+        _end(contract, None, "close_dormant", "contract.closed",
+             f"Closed after {settings.DORMANT_CONTRACT_DAYS} days without activity and with "
+             "nothing in escrow. No fault is attributed to either party.")
+        for user in contract.parties:
+            notify(user=user, contract=contract, url=contract.get_absolute_url(),
+                   text=_("“%(title)s” was closed after %(days)s days without activity.")
+                   % {"title": contract.title, "days": settings.DORMANT_CONTRACT_DAYS})
+    return contract

@@ -1,0 +1,57 @@
+"""Wallets: simulated deposits and withdrawals (no payment gateway), each exactly once."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from contracts.models.ledger import AccountKind, LedgerTransaction, TransactionKind
+from contracts.money import format_money
+from marketplace.errors import DomainError
+
+from .idempotency import claim_key
+from .ledger import post_transaction, system_account, wallet_of
+
+MAX_MOVEMENT_CENTS = 100_000_000  # $1,000,000 in one go: a typo guard, not a policy
+
+
+def _check_amount(amount_cents: int) -> None:
+    if amount_cents <= 0:
+        raise DomainError(_("Enter an amount above zero."))
+    if amount_cents > MAX_MOVEMENT_CENTS:
+        raise DomainError(_("At most %(max)s can move in one go.")
+                          % {"max": format_money(MAX_MOVEMENT_CENTS)})
+
+
+def _check_holder(actor) -> None:
+    if actor is None or actor.role not in ("client", "freelancer"):
+        raise DomainError(_("Only clients and freelancers have wallets."))
+
+
+def wallet_deposit(*, actor, amount_cents: int, idempotency_key: str) -> LedgerTransaction | None:
+    """Simulated deposit from outside into the actor's wallet. Returns None for a repeat."""
+    _check_holder(actor)
+    _check_amount(amount_cents)
+    with transaction.atomic():
+        if not claim_key(user=actor, key=idempotency_key):
+            return None
+        return post_transaction(
+            kind=TransactionKind.DEPOSIT, initiated_by=actor,
+            memo=f"Deposit by {actor.username}",
+            legs=[(system_account(AccountKind.EXTERNAL), -amount_cents),
+                  (wallet_of(actor), amount_cents)],
+        )
+
+
+def wallet_withdraw(*, actor, amount_cents: int, idempotency_key: str) -> LedgerTransaction | None:
+    """Simulated payout from the actor's wallet to outside. Returns None for a repeat.
+    More than the wallet holds is refused and nothing changes."""
+    _check_holder(actor)
+    _check_amount(amount_cents)
+    with transaction.atomic():
+        if not claim_key(user=actor, key=idempotency_key):
+            return None
+        return post_transaction(
+            kind=TransactionKind.WITHDRAWAL, initiated_by=actor,
+            memo=f"Withdrawal by {actor.username}",
+            legs=[(wallet_of(actor), -amount_cents),
+                  (system_account(AccountKind.EXTERNAL), amount_cents)],
+        )
