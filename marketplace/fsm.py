@@ -30,7 +30,7 @@ def _permission_refusal(permission, instance, user) -> str:
     message = getattr(permission, "refusal", None)
     if message is None:
         return _("You are not allowed to do this.")
-    return message(instance, user) if callable(message) else message
+    return str(message(instance, user) if callable(message) else message)
 
 
 def _transition(instance, name: str):
@@ -55,7 +55,8 @@ def refusal_reason(instance, name: str, actor) -> str | None:
         return _permission_refusal(transition.permission, instance, actor)
     for condition in transition.conditions:
         if not condition(instance):
-            return getattr(condition, "refusal", _("This is not possible right now."))
+            message = getattr(condition, "refusal", _("This is not possible right now."))
+            return str(message() if callable(message) else message)
     return None
 
 

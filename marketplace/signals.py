@@ -45,9 +45,10 @@ def grant_staff_permissions() -> None:
 
 
 def after_migrate(sender, using="default", **kwargs):
-    # post_migrate is sent once per app; act on the last one, when every table and
-    # permission exists.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app that has models; act on the last of those, when every
+    # table and permission exists.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not with_models[-1]:
         return
     grant_staff_permissions()
     install_triggers(using)

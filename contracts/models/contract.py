@@ -65,6 +65,16 @@ def is_system(contract, user) -> bool:
     return user is None
 
 
+@refusal(_("Only the client and the freelancer of this contract can ask to end it."))
+def is_party(contract, user) -> bool:
+    return contract.is_party(user)
+
+
+@refusal(_("Only the outcome of a cancellation request or a dispute does this."))
+def by_case_outcome(contract, user) -> bool:
+    return user is None
+
+
 # --- conditions: rules about state and time (they see only the contract) -------------------
 
 
@@ -228,6 +238,30 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
         conditions=[has_no_escrow, is_dormant],
     )
     def close_dormant(self):
+        self._end()
+
+    # --- cases: a cancellation request, then possibly a dispute ----------------------------
+
+    @transition(field=state, source=ContractState.ACTIVE,
+                target=ContractState.CANCELLATION_REQUESTED, permission=is_party)
+    def request_cancellation(self):
+        pass
+
+    @transition(field=state, source=ContractState.CANCELLATION_REQUESTED,
+                target=ContractState.DISPUTED, permission=by_case_outcome)
+    def escalate(self):
+        pass
+
+    @transition(field=state,
+                source=[ContractState.CANCELLATION_REQUESTED, ContractState.DISPUTED],
+                target=ContractState.ACTIVE, permission=by_case_outcome)
+    def resume(self):
+        pass
+
+    @transition(field=state,
+                source=[ContractState.CANCELLATION_REQUESTED, ContractState.DISPUTED],
+                target=ContractState.CANCELLED, permission=by_case_outcome)
+    def cancel(self):
         self._end()
 
     def _end(self) -> None:
