@@ -17,6 +17,7 @@ from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
 from marketplace.actions import available
 from marketplace.errors import DomainError
+from marketplace.fsm import refusal_reason
 from marketplace.models import Role
 from marketplace.services.record import verify_chain
 from marketplace.views_helpers import action_view
@@ -77,8 +78,13 @@ def contract_detail(request, pk: int):
     for milestone in milestones:
         milestone.actions = available(MILESTONE_ACTIONS, milestone, request.user)
     is_client = request.user.pk == contract.client_id
+    from disputes.selectors import current_case
+
     return render(request, "contracts/detail.html", {
         "contract": contract,
+        "case": current_case(contract),
+        "can_request_cancellation":
+            refusal_reason(contract, "request_cancellation", request.user) is None,
         "milestones": milestones,
         "money": selectors.money_summary(contract, milestones),
         "actions": available(CONTRACT_ACTIONS, contract, request.user),

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DisputesConfig(AppConfig):
     name = "disputes"
     verbose_name = "Cancellations and disputes"
+
+    def ready(self):
+        from disputes import deadlines
+
+        deadlines.register_all()

@@ -25,6 +25,15 @@ class Action:
     extra_check: Callable | None = None
     # Money-moving actions carry a one-time key, so a double click or a retry acts once.
     moves_money: bool = False
+    # Extra keyword arguments for the form, from the object and the user (e.g. the escrow).
+    form_kwargs: Callable | None = None
+
+    def make_form(self, obj, user, *args):
+        form_class = self.get_form_class()
+        if form_class is None:
+            return None
+        extra = self.form_kwargs(obj, user) if self.form_kwargs else {}
+        return form_class(*args, **extra)
 
     def get_form_class(self) -> type[forms.Form] | None:
         if self.moves_money and self.form_class is None:

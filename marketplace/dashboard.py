@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from contracts.money import format_money
+
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -63,7 +65,34 @@ def _milestone_items(user) -> list[ActionItem]:
     return items
 
 
-PROVIDERS = [_offer_items, _milestone_items]
+def _case_items(user) -> list[ActionItem]:
+    from disputes import selectors
+
+    items = [
+        ActionItem(
+            title=(_("Respond to the denial on “%(title)s”") if r.state == "denied"
+                   else _("Answer the cancellation request on “%(title)s”"))
+            % {"title": r.contract.title},
+            detail=_("Terms: %(amount)s to the freelancer") % {
+                "amount": format_money(r.amount_to_freelancer_cents)},
+            url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
+        )
+        for r in selectors.requests_awaiting(user)
+    ]
+    items += [
+        ActionItem(
+            title=_("Cancellation request on “%(title)s” awaits %(name)s")
+            % {"title": r.contract.title, "name": r.turn_user.display_name},
+            detail=_("The current terms apply if the deadline passes in silence."),
+            url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
+            waiting_on_me=False,
+        )
+        for r in selectors.requests_waiting_on_others(user)
+    ]
+    return items
+
+
+PROVIDERS = [_case_items, _offer_items, _milestone_items]
 
 
 def action_items(user) -> list[ActionItem]:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("robots.txt", views.robots),
     path("admin/", admin.site.urls),
     path("", include("contracts.urls")),
+    path("", include("disputes.urls")),
 ]

@@ -32,10 +32,9 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
     and nothing changes. A repeated money-moving POST (same one-time key) changes nothing and
     lands where the first one did.
     """
-    form_class = action.get_form_class()
     form = None
     if request.method == "POST":
-        form = form_class(request.POST, request.FILES) if form_class else None
+        form = action.make_form(obj, request.user, request.POST, request.FILES)
         if form is None or form.is_valid():
             data = dict(form.cleaned_data) if form is not None else {}
             try:
@@ -51,8 +50,8 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
                 else:
                     messages.info(request, _("This was already done; nothing was repeated."))
                 return redirect(success_url)
-    elif form_class:
-        form = form_class()
+    else:
+        form = action.make_form(obj, request.user)
     return render(request, template, {
         **context, "action": action, "form": form,
         "refusal": action.refusal(obj, request.user), "cancel_url": success_url,

@@ -4,6 +4,7 @@ from .contract import Contract, ContractState
 from .ledger import Account, AccountKind, Entry, IdempotencyKey, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
 from .milestone import Milestone, MilestoneState
+from .settlement import Settlement
 
 __all__ = [
     "Account",
@@ -17,5 +18,6 @@ __all__ = [
     "Message",
     "Milestone",
     "MilestoneState",
+    "Settlement",
     "TransactionKind",
 ]

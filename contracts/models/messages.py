@@ -21,6 +21,11 @@ class Message(AppendOnlyModel):
     )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Messages about a case are tagged with it (they stay on the contract's one thread).
+    cancellation = models.ForeignKey("disputes.CancellationRequest", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="messages")
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="messages")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -54,6 +59,9 @@ class Attachment(AppendOnlyModel):
     message = models.ForeignKey(
         Message, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
     )
+    # Evidence in a dispute is an attachment linked to the dispute.
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="evidence")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -49,3 +49,18 @@ def contract_close_dormant(*, contract: Contract) -> Contract:
                    text=_("“%(title)s” was closed after %(days)s days without activity.")
                    % {"title": contract.title, "days": settings.DORMANT_CONTRACT_DAYS})
     return contract
+
+
+def resume_contract(*, contract: Contract, actor=None, why: str) -> Contract:
+    """A case closed with the contract going on: back to active; review clocks resume.
+    The caller holds the contract's lock and records the case's own event."""
+    from .milestones import resume_auto_release
+
+    from_state = contract.state
+    fsm.run(contract, "resume", None)
+    fsm.save_transitioned(contract)
+    resume_auto_release(contract)
+    record_event(contract=contract, actor=actor, kind="contract.resumed", subject=contract,
+                 from_state=from_state, to_state=contract.state,
+                 text=f"The contract continues: {why}")
+    return contract

@@ -21,3 +21,38 @@
     });
   });
 })();
+
+// Cancellation and counter-proposal forms: pre-fill the fault from the chosen reason, and
+// preview what the terms mean (fee half-up to the cent, as the server computes it).
+(function () {
+  "use strict";
+  var reason = document.getElementById("id_reason");
+  var fault = document.getElementById("id_fault");
+  if (reason && fault && reason.dataset.defaultFaults) {
+    var defaults = {};
+    reason.dataset.defaultFaults.split(",").forEach(function (pair) {
+      var parts = pair.split(":");
+      defaults[parts[0]] = parts[1];
+    });
+    reason.addEventListener("change", function () {
+      if (defaults[reason.value]) { fault.value = defaults[reason.value]; }
+    });
+  }
+  var amount = document.querySelector("input[data-terms-preview]");
+  var preview = document.getElementById("terms-preview");
+  if (!amount || !preview) { return; }
+  var escrow = parseInt(amount.dataset.escrowCents, 10);
+  var percent = parseInt(amount.dataset.feePercent, 10);
+  function money(cents) { return "$" + (cents / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  function update() {
+    var cents = Math.round(parseFloat(amount.value || "0") * 100);
+    if (isNaN(cents) || cents < 0 || cents > escrow) { cents = NaN; }
+    var fee = isNaN(cents) ? NaN : Math.floor((cents * percent + 50) / 100);
+    var set = function (key, value) {
+      preview.querySelector("[data-preview=" + key + "]").textContent = isNaN(value) ? "—" : money(value);
+    };
+    set("freelancer", cents); set("fee", fee); set("net", cents - fee); set("client", escrow - cents);
+  }
+  amount.addEventListener("input", update);
+  update();
+})();

@@ -1,0 +1,81 @@
+"""Forms for cancellation requests and disputes: the shape of input; the rules are services'."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from contracts.forms import IdempotentForm
+from contracts.money import format_money, to_cents, to_decimal
+from disputes.policy import Fault, reasons_for
+
+FAULT_WORDS = {"client": _("the client"), "freelancer": _("the freelancer"), "none": _("no fault")}
+
+
+class TermsFields(forms.Form):
+    """Amount of the escrow to the freelancer, and whose fault the ending is."""
+
+    amount = forms.DecimalField(
+        label=_("Amount of the escrow to the freelancer (USD)"), max_digits=12, decimal_places=2,
+        min_value=Decimal("0"),
+    )
+    fault = forms.ChoiceField(label=_("Whose fault is the ending?"), choices=Fault.choices)
+
+    def __init__(self, *args, escrow_cents: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.escrow_cents = escrow_cents
+        self.fields["amount"].help_text = _(
+            "Between $0.00 and the %(escrow)s in escrow. The rest goes back to the client; the "
+            "platform keeps %(fee)s%% of the freelancer's share."
+        ) % {"escrow": format_money(escrow_cents), "fee": settings.PLATFORM_FEE_PERCENT}
+        self.fields["amount"].widget.attrs.update({
+            "data-escrow-cents": escrow_cents, "data-fee-percent": settings.PLATFORM_FEE_PERCENT,
+            "data-terms-preview": "1",
+        })
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if to_cents(amount) > self.escrow_cents:
+            raise forms.ValidationError(
+                _("At most the %(escrow)s in escrow.") % {"escrow": format_money(self.escrow_cents)})
+        return amount
+
+    def amount_cents(self) -> int:
+        return to_cents(self.cleaned_data["amount"])
+
+
+class CancellationRequestForm(TermsFields):
+    reason = forms.ChoiceField(label=_("Reason"))
+    explanation = forms.CharField(
+        label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000,
+        min_length=settings.CANCELLATION_MIN_EXPLANATION,
+        help_text=_("At least %(n)s characters. The other party, and a mediator if it ever "
+                    "comes to that, will read it.") % {"n": settings.CANCELLATION_MIN_EXPLANATION},
+    )
+    field_order = ["reason", "explanation", "amount", "fault"]
+
+    def __init__(self, *args, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—")] + [
+            (r.code, f"{r.label} (default fault: {FAULT_WORDS[r.default_fault]})")
+            for r in reasons_for(role)
+        ]
+        self.fields["reason"].widget.attrs["data-default-faults"] = ",".join(
+            f"{r.code}:{r.default_fault}" for r in reasons_for(role))
+        self.fields["fault"].help_text = _("Pre-filled from the reason; change it if you "
+                                           "think otherwise.")
+
+
+class CounterProposalForm(TermsFields):
+    message = forms.CharField(label=_("Why these terms?"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AcceptTermsForm(IdempotentForm):
+    """Accepting moves money (the settlement), so the form carries a one-time key."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 4}))

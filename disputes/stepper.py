@@ -1,0 +1,28 @@
+"""Where a case stands in the policy, as steps for the progress stepper."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    status: str  # "done", "current" or "todo"
+
+
+def _steps(labels, current: int, finished: bool = False) -> list[Step]:
+    return [Step(label, "done" if i < current or (finished and i == current) else
+                 "current" if i == current else "todo")
+            for i, label in enumerate(labels)]
+
+
+def cancellation_steps(case) -> list[Step]:
+    if case.initiator_role == "freelancer":
+        labels = [_("Request"), _("Client's answer"), _("Dialogue after a denial"),
+                  _("Dispute"), _("Closed")]
+        position = {"open": 1, "denied": 2, "disputed": 3}.get(case.state, 4)
+    else:
+        labels = [_("Request"), _("Freelancer's answer"), _("Dispute"), _("Closed")]
+        position = {"open": 1, "disputed": 2}.get(case.state, 3)
+    return _steps(labels, position, finished=case.is_closed and case.state != "disputed")

@@ -1,0 +1,104 @@
+"""Cancellation request pages: the request form, the request's page, its actions and thread."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contracts import selectors as contract_selectors
+from contracts.forms import MessageForm
+from contracts.services.settlements import escrowed_milestones
+from disputes import selectors
+from disputes.actions import CANCELLATION_ACTIONS
+from disputes.forms import CancellationRequestForm
+from disputes.services.cancellations import cancellation_message, cancellation_request
+from disputes.stepper import cancellation_steps
+from marketplace.actions import available
+from marketplace.errors import DomainError
+from marketplace.fsm import refusal_reason
+from marketplace.views_helpers import action_view
+
+
+@login_required
+def cancellation_new(request, pk: int):
+    contract = contract_selectors.contract_for_party(request.user, pk)
+    refusal = refusal_reason(contract, "request_cancellation", request.user)
+    case = selectors.current_case(contract)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect(case.get_absolute_url() if case and not case.is_closed else contract)
+    role = "client" if request.user.pk == contract.client_id else "freelancer"
+    escrow = sum(m.amount_cents for m in escrowed_milestones(contract))
+    form = CancellationRequestForm(request.POST or None, role=role, escrow_cents=escrow)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = cancellation_request(
+                actor=request.user, contract=contract, reason=form.cleaned_data["reason"],
+                explanation=form.cleaned_data["explanation"],
+                amount_to_freelancer_cents=form.amount_cents(), fault=form.cleaned_data["fault"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your request was sent. The other party has to answer."))
+            return redirect(created)
+    return render(request, "disputes/cancellation_form.html", {
+        "contract": contract, "form": form, "escrow_cents": escrow, "role": role,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def cancellation_detail(request, pk: int):
+    case = selectors.cancellation_page(request.user, pk)
+    user = request.user
+    return render(request, "disputes/cancellation_detail.html", {
+        "case": case,
+        "contract": case.contract,
+        "actions": available(CANCELLATION_ACTIONS, case, user),
+        "steps": cancellation_steps(case),
+        "message_form": MessageForm(),
+        "my_turn": case.turn_user_id == user.pk,
+        "role": "client" if user.pk == case.contract.client_id else "freelancer",
+        "counters_left": case.counters_left(
+            "client" if user.pk == case.contract.client_id else "freelancer"),
+    })
+
+
+@login_required
+def cancellation_action(request, pk: int, action: str):
+    case = selectors.cancellation_for_party(request.user, pk)
+    if action not in CANCELLATION_ACTIONS:
+        raise Http404
+    return action_view(
+        request, obj=case, action=CANCELLATION_ACTIONS[action], object_kwarg="request",
+        template="disputes/cancellation_action.html", context={"case": case, "contract": case.contract},
+        success_url=case.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def cancellation_message_create(request, pk: int):
+    case = selectors.cancellation_for_party(request.user, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            cancellation_message(actor=request.user, request=case, body=form.cleaned_data["body"],
+                                 files=form.cleaned_data["files"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Message sent."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(case.get_absolute_url() + "#dialogue")
+
+
+@login_required
+def dispute_detail(request, pk: int):
+    dispute = selectors.dispute_for_party(request.user, pk)
+    return render(request, "disputes/dispute_detail.html", {
+        "dispute": dispute, "contract": dispute.contract, "case": dispute.cancellation_request,
+    })
