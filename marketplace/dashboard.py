@@ -60,7 +60,8 @@ def _milestone_items(user) -> list[ActionItem]:
                                     url, None, _("Deliver"), waiting_on_me=not mine))
         elif m.state == "submitted":
             items.append(ActionItem(_("Review “%(title)s”") % {"title": m.title},
-                                    _("Released automatically at the deadline."),
+                                    _("on “%(contract)s”; released automatically at the "
+                                      "deadline") % {"contract": contract.title},
                                     url, m.deadline_at, _("Review"), waiting_on_me=mine))
     return items
 
