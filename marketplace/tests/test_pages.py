@@ -127,7 +127,7 @@ def test_pages_carry_security_headers(client, client_user):
 @pytest.mark.django_db(databases=[])
 def test_production_settings_pass_check_deploy():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
         "ALLOWED_HOSTS": "marketplace.example.com",
