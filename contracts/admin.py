@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from contracts.models import Attachment, Contract, Message, Milestone
+from contracts.models import (
+    Account,
+    Attachment,
+    Contract,
+    Entry,
+    LedgerTransaction,
+    Message,
+    Milestone,
+    Settlement,
+)
 from marketplace.admin_mixins import ReadOnlyAdmin
 
 
@@ -35,4 +44,41 @@ class MessageAdmin(ReadOnlyAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "contract", "content_type", "size", "sha256", "uploaded_at"]
+    list_select_related = ["contract"]
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = ["account", "amount_cents", "balance_after_cents"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "created_at", "contract", "memo"]
+    list_filter = ["kind"]
+    search_fields = ["=contract__id", "memo"]
+    list_select_related = ["contract"]
+    inlines = [EntryInline]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "user", "contract", "balance_cents"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "contract"]
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "escrow_cents", "to_freelancer_cents", "to_client_cents",
+                    "fee_cents", "fault", "how", "created_at"]
     list_select_related = ["contract"]

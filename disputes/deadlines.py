@@ -5,8 +5,11 @@ from datetime import UTC
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from disputes.models import CancellationRequest, CancellationState
+from disputes.models import CancellationRequest, CancellationState, Dispute, DisputeState
+from disputes.selectors import overdue_q
 from disputes.services.cancellations import cancellation_auto_accept, cancellation_lapse
+from disputes.services.casework import dispute_flag_overdue
+from disputes.services.disputes import dispute_resolve_by_silence, dispute_start_mediation
 from marketplace.deadlines import Reminder, Sweep, register
 
 
@@ -22,6 +25,25 @@ def _cancellation_reminder(request) -> str:
     return _("Reminder: answer the cancellation request on “%(title)s” by %(when)s, or the "
              "proposed terms apply automatically.") % {
         "title": request.contract.title, "when": _when(request)}
+
+
+def _overdue(now):
+    return Dispute.objects.filter(overdue_since__isnull=True).filter(overdue_q(now))
+
+
+def _dispute_reminder_people(dispute) -> list:
+    if dispute.state == DisputeState.PROPOSAL:
+        proposal = dispute.current_proposal
+        return [u for u in dispute.contract.parties if proposal and proposal.response_of(u) is None]
+    return list(dispute.contract.parties)
+
+
+def _dispute_reminder(dispute) -> str:
+    if dispute.state == DisputeState.PROPOSAL:
+        return _("Reminder: answer the mediator's proposal on “%(title)s” by %(when)s; silence "
+                 "counts as acceptance.") % {"title": dispute.contract.title, "when": _when(dispute)}
+    return _("Reminder: direct negotiation on “%(title)s” ends %(when)s; then a mediator steps "
+             "in.") % {"title": dispute.contract.title, "when": _when(dispute)}
 
 
 def register_all() -> None:
@@ -45,4 +67,25 @@ def register_all() -> None:
         recipients=lambda request: [request.turn_user] if request.turn_user_id else [],
         text=_cancellation_reminder,
         url=lambda request: request.get_absolute_url(),
+    ))
+    register(Sweep(
+        name="dispute_mediation_start",
+        due=lambda now: Dispute.objects.filter(state=DisputeState.NEGOTIATION, deadline_at__lte=now),
+        handle=lambda dispute: dispute_start_mediation(dispute=dispute),
+    ))
+    register(Sweep(
+        name="dispute_proposal_silence",
+        due=lambda now: Dispute.objects.filter(state=DisputeState.PROPOSAL, deadline_at__lte=now),
+        handle=lambda dispute: dispute_resolve_by_silence(dispute=dispute),
+    ))
+    register(Sweep(name="dispute_sla_overdue", due=_overdue,
+                   handle=lambda dispute: dispute_flag_overdue(dispute=dispute)))
+    register(Reminder(
+        name="dispute",
+        live=lambda: Dispute.objects.filter(
+            state__in=[DisputeState.NEGOTIATION, DisputeState.PROPOSAL]
+        ).select_related("contract", "contract__client", "contract__freelancer"),
+        recipients=_dispute_reminder_people,
+        text=_dispute_reminder,
+        url=lambda dispute: dispute.get_absolute_url(),
     ))

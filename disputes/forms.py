@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from contracts.forms import IdempotentForm
-from contracts.money import format_money, to_cents, to_decimal
+from contracts.forms import IdempotentForm, MultipleFileField
+from contracts.money import format_money, to_cents
 from disputes.policy import Fault, reasons_for
 
 FAULT_WORDS = {"client": _("the client"), "freelancer": _("the freelancer"), "none": _("no fault")}
@@ -79,3 +79,59 @@ class AcceptTermsForm(IdempotentForm):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class OutcomeFields(TermsFields):
+    """An outcome (cancel or continue), the split of the escrow for "cancel", and the fault."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
+        ("cancel", _("Cancel the contract and divide the escrow")),
+        ("continue", _("Continue the contract (no money moves)")),
+    ], widget=forms.RadioSelect)
+    field_order = ["outcome", "amount", "fault"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = False
+        self.fields["amount"].label = _("Amount of the escrow to the freelancer, if cancelled")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "cancel" and data.get("amount") is None:
+            self.add_error("amount", _("Say how much of the escrow goes to the freelancer."))
+        return data
+
+    def amount_cents(self) -> int:
+        amount = self.cleaned_data.get("amount")
+        return to_cents(amount) if amount is not None else 0
+
+
+class SettlementOfferForm(OutcomeFields):
+    message = forms.CharField(label=_("Message (optional)"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonedOutcomeForm(OutcomeFields):
+    """A mediator's proposal or an arbitrator's decision: the parties see the reasoning."""
+
+    findings = forms.CharField(label=_("Findings"), max_length=10_000, min_length=20,
+                               widget=forms.Textarea(attrs={"rows": 6}),
+                               help_text=_("What you found in the record; the parties read this."))
+    policy_clause = forms.CharField(label=_("Policy clause relied on"), max_length=300,
+                                    help_text=_("e.g. “Policy §5: by timeout a freelancer "
+                                                "receives at most the value of submitted work”."))
+
+
+class ExtendDeadlineForm(forms.Form):
+    until = forms.DateTimeField(label=_("New deadline (UTC)"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(label=_("Reason (shown to the parties)"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvidenceForm(forms.Form):
+    note = forms.CharField(label=_("What this shows"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("Evidence files"),
+                              help_text=_("PDF, PNG, JPEG or plain text, up to %(mb)s MB each.")
+                              % {"mb": settings.ATTACHMENT_MAX_MB})

@@ -38,10 +38,42 @@ def dispute_for_party(user, pk: int) -> Dispute:
     try:
         return (Dispute.objects.filter(_party_filter(user))
                 .select_related("contract", "contract__client", "contract__freelancer",
-                                "cancellation_request", "opened_by")
+                                "cancellation_request", "opened_by", "mediator", "arbitrator")
                 .get(pk=pk))
     except Dispute.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def dispute_room(user, pk: int) -> Dispute:
+    """The dispute with everything its room shows, in a fixed number of queries."""
+    from django.db.models import prefetch_related_objects
+
+    from contracts.models import Attachment
+    from disputes.models import Proposal, SettlementOffer
+
+    dispute = dispute_for_party(user, pk)
+    prefetch_related_objects(
+        [dispute],
+        Prefetch("offers", queryset=SettlementOffer.objects.select_related("made_by")),
+        Prefetch("proposals", queryset=Proposal.objects.select_related("author")),
+        Prefetch("evidence", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("messages", queryset=Message.objects.select_related("author")
+                 .prefetch_related("attachments").order_by("created_at", "id")),
+        "contract__milestones",
+    )
+    proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
+    dispute._current_proposal = proposals[-1] if proposals else None
+    for proposal in dispute.proposals.all():
+        proposal.dispute = dispute
+    return dispute
+
+
+def disputes_awaiting(user):
+    """Open disputes of the user's contracts (a party always has something to watch)."""
+    from disputes.models.dispute import OPEN_STATES
+
+    return (Dispute.objects.filter(_party_filter(user), state__in=OPEN_STATES)
+            .select_related("contract").order_by("deadline_at"))
 
 
 def current_case(contract):
@@ -61,3 +93,45 @@ def requests_waiting_on_others(user):
     return (CancellationRequest.objects.filter(
         _party_filter(user), state__in=[CancellationState.OPEN, CancellationState.DENIED])
         .exclude(turn_user=user).select_related("contract", "turn_user").order_by("deadline_at"))
+
+
+def overdue_q(now):
+    """Cases past their stage's SLA without a proposal or decision (flagged or not yet)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from disputes.models import DisputeState
+
+    mediation_due = now - timedelta(days=settings.MEDIATION_SLA_DAYS)
+    arbitration_due = now - timedelta(days=settings.ARBITRATION_SLA_DAYS)
+    return (
+        Q(state=DisputeState.MEDIATION, sla_extended_until__isnull=True,
+          mediation_started_at__lte=mediation_due)
+        | Q(state=DisputeState.ARBITRATION, sla_extended_until__isnull=True,
+            arbitration_started_at__lte=arbitration_due)
+        | Q(state__in=[DisputeState.MEDIATION, DisputeState.ARBITRATION],
+            sla_extended_until__lte=now)
+    )
+
+
+def unassigned_q():
+    from disputes.models import DisputeState
+
+    return (Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL], mediator__isnull=True)
+            | Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True))
+
+
+def console_queue():
+    """The console's queue: every dispute with what the columns show, annotated in SQL."""
+    from django.db.models import OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from contracts.models import Milestone
+
+    escrow = (Milestone.objects.filter(contract=OuterRef("contract_id"),
+                                       state__in=["funded", "submitted"])
+              .values("contract_id").annotate(total=Sum("amount_cents")).values("total")[:1])
+    return (Dispute.objects.select_related("contract", "contract__client", "contract__freelancer",
+                                           "mediator", "arbitrator")
+            .annotate(escrow_total=Coalesce(Subquery(escrow), Value(0))))

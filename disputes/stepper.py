@@ -26,3 +26,10 @@ def cancellation_steps(case) -> list[Step]:
         labels = [_("Request"), _("Freelancer's answer"), _("Dispute"), _("Closed")]
         position = {"open": 1, "disputed": 2}.get(case.state, 3)
     return _steps(labels, position, finished=case.is_closed and case.state != "disputed")
+
+
+def dispute_steps(dispute) -> list[Step]:
+    labels = [_("Negotiation"), _("Mediation"), _("Proposal"), _("Arbitration"), _("Closed")]
+    position = {"negotiation": 0, "mediation": 1, "proposal": 2, "arbitration": 3}.get(
+        dispute.state, 4)
+    return _steps(labels, position, finished=not dispute.is_open)

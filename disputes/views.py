@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,10 +11,11 @@ from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
 from contracts.services.settlements import escrowed_milestones
 from disputes import selectors
-from disputes.actions import CANCELLATION_ACTIONS
-from disputes.forms import CancellationRequestForm
+from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
+from disputes.forms import CancellationRequestForm, EvidenceForm
 from disputes.services.cancellations import cancellation_message, cancellation_request
-from disputes.stepper import cancellation_steps
+from disputes.services.disputes import EVIDENCE_STATES, dispute_message
+from disputes.stepper import cancellation_steps, dispute_steps
 from marketplace.actions import available
 from marketplace.errors import DomainError
 from marketplace.fsm import refusal_reason
@@ -98,7 +99,71 @@ def cancellation_message_create(request, pk: int):
 
 @login_required
 def dispute_detail(request, pk: int):
-    dispute = selectors.dispute_for_party(request.user, pk)
+    dispute = selectors.dispute_room(request.user, pk)
+    user = request.user
+    offers = list(dispute.offers.all())
+    for offer in offers:
+        offer.dispute = dispute
+        offer.actions = available(OFFER_ACTIONS, offer, user) if dispute.state in (
+            "negotiation", "mediation") else []
     return render(request, "disputes/dispute_detail.html", {
         "dispute": dispute, "contract": dispute.contract, "case": dispute.cancellation_request,
+        "actions": available(DISPUTE_ACTIONS, dispute, user),
+        "offers": offers,
+        "proposal": dispute.current_proposal,
+        "decision": next((p for p in dispute.proposals.all() if p.kind == "decision"), None),
+        "steps": dispute_steps(dispute),
+        "my_mediation_request": dispute.mediation_requested_by(user),
+        "other_mediation_request": dispute.mediation_requested_by(dispute.contract.other_party(user)),
+        "message_form": MessageForm() if dispute.is_open else None,
+        "evidence_form": EvidenceForm() if dispute.state in EVIDENCE_STATES else None,
     })
+
+
+@login_required
+def dispute_action(request, pk: int, action: str):
+    dispute = selectors.dispute_for_party(request.user, pk)
+    if action not in DISPUTE_ACTIONS:
+        raise Http404
+    return action_view(
+        request, obj=dispute, action=DISPUTE_ACTIONS[action], object_kwarg="dispute",
+        template="disputes/dispute_action.html", context={"dispute": dispute,
+                                                         "contract": dispute.contract},
+        success_url=dispute.get_absolute_url(),
+    )
+
+
+@login_required
+def offer_action(request, pk: int, offer_pk: int, action: str):
+    dispute = selectors.dispute_for_party(request.user, pk)
+    offer = get_object_or_404(dispute.offers.select_related("made_by"), pk=offer_pk)
+    offer.dispute = dispute
+    if action not in OFFER_ACTIONS:
+        raise Http404
+    return action_view(
+        request, obj=offer, action=OFFER_ACTIONS[action], object_kwarg="offer",
+        template="disputes/dispute_action.html",
+        context={"dispute": dispute, "contract": dispute.contract, "offer": offer},
+        success_url=dispute.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def dispute_message_create(request, pk: int):
+    dispute = selectors.dispute_for_party(request.user, pk)
+    evidence = request.POST.get("kind") == "evidence"
+    form = (EvidenceForm if evidence else MessageForm)(request.POST, request.FILES)
+    if form.is_valid():
+        body = form.cleaned_data.get("note") if evidence else form.cleaned_data["body"]
+        try:
+            dispute_message(actor=request.user, dispute=dispute, body=body,
+                            files=form.cleaned_data["files"], evidence=evidence)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Evidence added.") if evidence else _("Message sent."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(dispute.get_absolute_url() + ("#evidence" if evidence else "#case-thread"))

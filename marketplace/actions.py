@@ -17,7 +17,9 @@ class Action:
     name: str  # URL slug
     label: str
     service: Callable  # called as service(actor=user, <object_kwarg>=obj, **form.cleaned_data)
-    transition: str = ""  # the django-fsm transition that decides availability; default: name
+    # The django-fsm transition that decides availability: by default the action's name;
+    # None for an action that changes no state (only `extra_check` decides).
+    transition: str | None = ""
     form_class: type[forms.Form] | None = None
     style: str = "primary"
     explanation: str = ""
@@ -47,7 +49,9 @@ class Action:
         return self.transition or self.name
 
     def refusal(self, obj, user) -> str | None:
-        reason = fsm.refusal_reason(obj, self.transition_name, user)
+        reason = None
+        if self.transition is not None:
+            reason = fsm.refusal_reason(obj, self.transition_name, user)
         if reason is None and self.extra_check is not None:
             reason = self.extra_check(obj, user)
         return reason

@@ -1,7 +1,16 @@
-"""Cancellation requests and their terms; disputes and their cases."""
+"""Cancellation requests and their terms; disputes, their offers, proposals and decisions."""
 
 from .cancellation import CancellationProposal, CancellationRequest, CancellationState
-from .dispute import Dispute, DisputeKind, DisputeState
+from .dispute import (
+    Dispute,
+    DisputeKind,
+    DisputeState,
+    OfferState,
+    Outcome,
+    Proposal,
+    ProposalKind,
+    SettlementOffer,
+)
 
 __all__ = [
     "CancellationProposal",
@@ -10,4 +19,9 @@ __all__ = [
     "Dispute",
     "DisputeKind",
     "DisputeState",
+    "OfferState",
+    "Outcome",
+    "Proposal",
+    "ProposalKind",
+    "SettlementOffer",
 ]

@@ -288,6 +288,11 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     def lapse(self):
         self._close()
 
+    @transition(field=state, source=CancellationState.DISPUTED, target=CancellationState.WITHDRAWN,
+                permission=is_system)
+    def end_with_dispute_withdrawn(self):
+        """The freelancer withdrew their dispute of a denial: the request ends withdrawn."""
+
     def _close(self) -> None:
         self.closed_at = timezone.now()
         self.turn_user = None
