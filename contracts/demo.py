@@ -53,7 +53,7 @@ def seed(people) -> dict[str, Contract]:
     out["offered"] = _offer(alice, bob, "Booking API for a yoga studio", [120_000, 80_000])
     out["offer_to_dave"] = _offer(carol, dave, "Accessible landing page", [45_000])
 
-    for client, cents in ((alice, 2_000_000), (carol, 800_000), (frank, 500_000)):
+    for client, cents in ((alice, 3_000_000), (carol, 3_000_000), (frank, 3_000_000)):
         wallet_deposit(actor=client, amount_cents=cents, idempotency_key=uuid.uuid4().hex)
 
     # Money in every milestone state: released, submitted (review clock running), funded,

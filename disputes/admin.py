@@ -67,7 +67,7 @@ class DisputeAdmin(admin.ModelAdmin):
     """The queue and the case view. Nothing is edited through a ModelForm: every change is a
     console action that calls a service."""
 
-    list_display = ["case", "state_badge", "kind", "mediator", "arbitrator", "age",
+    list_display = ["case", "state_badge", "disputed", "mediator", "arbitrator", "age",
                     "deadline", "escrow", "overdue"]
     list_filter = ["state", AssignedToMeFilter, OverdueFilter, "kind"]
     search_fields = ["=id", "contract__title", "contract__client__username",
@@ -88,6 +88,10 @@ class DisputeAdmin(admin.ModelAdmin):
     @admin.display(description=_("State"), ordering="state")
     def state_badge(self, obj):
         return obj.get_state_display()
+
+    @admin.display(description=_("Disputed"), ordering="kind")
+    def disputed(self, obj):
+        return _("cancellation") if obj.kind == "cancellation" else _("denial")
 
     @admin.display(description=_("Age"), ordering="created_at")
     def age(self, obj):
@@ -177,7 +181,8 @@ class DisputeAdmin(admin.ModelAdmin):
         contract = dispute.contract
         return {
             **self.admin_site.each_context(request),
-            "opts": self.model._meta, "title": f"Dispute #{dispute.pk}", "dispute": dispute,
+            "opts": self.model._meta, "title": f"Dispute #{dispute.pk}: {contract.title}",
+            "dispute": dispute,
             "contract": contract, "request_case": dispute.cancellation_request,
             "steps": dispute_steps(dispute),
             "actions": available(CONSOLE_ACTIONS, dispute, request.user),

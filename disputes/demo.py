@@ -124,6 +124,103 @@ def seed(people) -> dict:
                              body="Stage 1 was delivered three weeks ago; can we settle that part?")
     svc.cancellation_dispute(actor=bob, request=r, reason="Delivered work is being held hostage.")
     out["disputed_denial"] = r
+    out.update(seed_disputes(people))
     return out
 
 
+
+
+FINDINGS = ("The written brief on the thread lists two deliverables. The first was delivered on "
+            "time and matches the brief; the second was never started. The client's reason "
+            "(quality) is not supported by the record.")
+CLAUSE = "Policy §5 (fault follows the facts of the request) and §6 (the escrow is divided)."
+
+
+def _dispute(client, freelancer, title, reason="quality"):
+    c = _working_contract(client, freelancer, title, [50_000, 30_000], fund=2, submit=1)
+    r = _ask(c, "client", reason, 0, "freelancer")
+    return svc.cancellation_dispute(actor=freelancer, request=r,
+                                    reason="The first stage matches the agreed brief.")
+
+
+def seed_disputes(people) -> dict:
+    """Disputes at every stage, worked by mediator maya and arbitrator arthur."""
+    from disputes.services import casework
+    from disputes.services import disputes as dsvc
+
+    alice, carol, frank = people["alice"], people["carol"], people["frank"]
+    bob, dave, erin = people["bob"], people["dave"], people["erin"]
+    maya, arthur = people["maya"], people["arthur"]
+    out = {}
+
+    d = _dispute(carol, erin, "Onboarding emails")
+    dsvc.dispute_make_offer(actor=erin, dispute=d, outcome="cancel", amount_cents=40_000,
+                            fault="none", message="Pay the delivered stage, no fault either way.")
+    dsvc.dispute_request_mediation(actor=erin, dispute=d)
+    out["negotiation"] = d
+
+    d = _dispute(alice, dave, "Product photos")
+    dsvc.dispute_request_mediation(actor=alice, dispute=d)
+    dsvc.dispute_request_mediation(actor=dave, dispute=d)
+    out["mediation_unassigned"] = d
+
+    d = _dispute(frank, erin, "FAQ rewrite")
+    dsvc.dispute_request_mediation(actor=frank, dispute=d)
+    dsvc.dispute_request_mediation(actor=erin, dispute=d)
+    casework.dispute_assign_mediator(actor=maya, dispute=d)
+    dsvc.dispute_message(actor=maya, dispute=d, body="Hello both. Please each send what you "
+                                                     "consider the agreed brief.")
+    out["mediation_maya"] = d
+
+    d = _dispute(carol, bob, "Billing integration")
+    dsvc.dispute_request_mediation(actor=carol, dispute=d)
+    dsvc.dispute_request_mediation(actor=bob, dispute=d)
+    casework.dispute_assign_mediator(actor=maya, dispute=d)
+    casework.dispute_propose(actor=maya, dispute=d, outcome="cancel", amount_cents=50_000,
+                             fault="client", findings=FINDINGS, policy_clause=CLAUSE)
+    out["proposal"] = d
+
+    d = _dispute(frank, dave, "Poster series")
+    dsvc.dispute_request_mediation(actor=frank, dispute=d)
+    dsvc.dispute_request_mediation(actor=dave, dispute=d)
+    casework.dispute_assign_mediator(actor=maya, dispute=d)
+    for amount in (45_000, 40_000):
+        casework.dispute_propose(actor=maya, dispute=d, outcome="cancel", amount_cents=amount,
+                                 fault="none", findings=FINDINGS, policy_clause=CLAUSE)
+        dsvc.dispute_reject_proposal(actor=frank, dispute=d, reason="The posters were late.")
+    casework.dispute_assign_arbitrator(actor=arthur, dispute=d)
+    out["arbitration"] = d
+
+    d = _dispute(alice, erin, "Help centre articles")
+    offer = dsvc.dispute_make_offer(actor=alice, dispute=d, outcome="cancel", amount_cents=35_000,
+                                    fault="none", message="Let's settle: most of stage one.")
+    dsvc.dispute_accept_offer(actor=erin, offer=offer)
+    out["settled"] = d
+
+    d = _dispute(carol, dave, "Landing page animations")
+    dsvc.dispute_request_mediation(actor=carol, dispute=d)
+    dsvc.dispute_request_mediation(actor=dave, dispute=d)
+    casework.dispute_assign_mediator(actor=maya, dispute=d)
+    casework.dispute_propose(actor=maya, dispute=d, outcome="continue", amount_cents=0,
+                             fault="none", findings=FINDINGS, policy_clause=CLAUSE)
+    dsvc.dispute_accept_proposal(actor=carol, dispute=d)
+    dsvc.dispute_accept_proposal(actor=dave, dispute=d)
+    out["resolved"] = d
+
+    d = _dispute(frank, bob, "Migration to PostgreSQL")
+    dsvc.dispute_request_mediation(actor=frank, dispute=d)
+    dsvc.dispute_request_mediation(actor=bob, dispute=d)
+    casework.dispute_assign_mediator(actor=maya, dispute=d)
+    for _round in range(2):
+        casework.dispute_propose(actor=maya, dispute=d, outcome="cancel", amount_cents=50_000,
+                                 fault="client", findings=FINDINGS, policy_clause=CLAUSE)
+        dsvc.dispute_reject_proposal(actor=frank, dispute=d, reason="I disagree.")
+    casework.dispute_assign_arbitrator(actor=arthur, dispute=d)
+    casework.dispute_decide(actor=arthur, dispute=d, outcome="cancel", amount_cents=50_000,
+                            fault="client", findings=FINDINGS, policy_clause=CLAUSE)
+    out["decided"] = d
+
+    d = _dispute(alice, bob, "Email templates")
+    dsvc.dispute_withdraw(actor=bob, dispute=d)
+    out["withdrawn"] = d
+    return out

@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from marketplace import views
 
+admin.site.site_header = "Marketplace — mediator console"
+admin.site.site_title = "Mediator console"
+admin.site.index_title = "Cases, contracts and the record"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),

@@ -267,7 +267,7 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
         self._close()
 
     @transition(field=state, source=CancellationState.OPEN, target=CancellationState.WITHDRAWN,
-                permission=is_initiator)
+                permission=is_initiator, conditions=[before_deadline])
     def withdraw(self):
         self._close()
 
