@@ -163,8 +163,10 @@ def message_create(request, pk: int):
 def contract_record(request, pk: int):
     contract = selectors.record_page(request.user, pk)
     events = list(contract.events.all())
+    from disputes.export import cases_of
+
     return render(request, "contracts/record.html", {
-        "contract": contract, "events": events,
+        "contract": contract, "events": events, "cases": cases_of(contract),
         "broken_link": verify_chain(contract, events),
     })
 

@@ -167,3 +167,10 @@ def dispute_message_create(request, pk: int):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
     return redirect(dispute.get_absolute_url() + ("#evidence" if evidence else "#case-thread"))
+
+
+def stats(request):
+    """Public outcome figures: how cases ended, at which stage, the median time to resolution."""
+    from disputes.stats import outcome_figures
+
+    return render(request, "disputes/stats.html", {"figures": outcome_figures()})

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from disputes import views as dispute_views
 from marketplace import views
 
 admin.site.site_header = "Marketplace — mediator console"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("u/<str:username>/", views.public_profile, name="public_profile"),
     path("policy/", views.policy, name="policy"),
+    path("stats/", dispute_views.stats, name="stats"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots),
     path("admin/", admin.site.urls),

@@ -237,6 +237,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     outcome_fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
     lost_by = models.CharField(max_length=16, blank=True)
+    # The stage the case was in when it closed (for the public outcome figures).
+    closed_stage = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -397,6 +399,7 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         self.overdue_since = self.overdue_since or timezone.now()
 
     def _close(self, outcome: str, fault: str, found_at_fault: bool = False) -> None:
+        self.closed_stage = self.state  # still the source state inside a transition
         self.outcome = outcome
         self.outcome_fault = fault
         if found_at_fault and fault in (Fault.CLIENT, Fault.FREELANCER):
