@@ -1,11 +1,10 @@
 """Demo contracts in every offer state, with a conversation and attachments."""
 
+import uuid
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
-
-import uuid
 
 from contracts.models import Contract
 from contracts.services.lifecycle import contract_close_dormant, contract_complete
@@ -16,7 +15,6 @@ from contracts.services.milestones import (
     milestone_request_changes,
     milestone_submit,
 )
-from contracts.services.wallets import wallet_deposit, wallet_withdraw
 from contracts.services.offers import (
     MilestoneInput,
     offer_accept,
@@ -25,6 +23,7 @@ from contracts.services.offers import (
     offer_expire,
     offer_withdraw,
 )
+from contracts.services.wallets import wallet_deposit, wallet_withdraw
 
 # A minimal valid PDF, so the demo thread has a real attachment to download.
 DEMO_PDF = (
