@@ -40,7 +40,12 @@ def contract_for_record(user, contract_id: int) -> Contract:
 
 def contract_page(user, contract_id: int) -> Contract:
     """The contract with everything its page shows, in a fixed number of queries."""
-    contract = contract_for_party(user, contract_id)
+    try:
+        contract = (contracts_for(user)
+                    .select_related("client", "freelancer", "client__reputation")
+                    .get(pk=contract_id))
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
     return _with_thread_and_record(contract)
 
 

@@ -93,7 +93,33 @@ def _case_items(user) -> list[ActionItem]:
     return items
 
 
-PROVIDERS = [_case_items, _offer_items, _milestone_items]
+def _feedback_items(user) -> list[ActionItem]:
+    from reputation.selectors import feedback_to_leave
+
+    return [
+        ActionItem(title=_("Leave feedback on “%(title)s”") % {"title": c.title},
+                   detail=_("Double-blind: shown when both of you have, or when the window "
+                            "closes."),
+                   url=f"/contracts/{c.pk}/feedback/", deadline=c.feedback_closes_at,
+                   badge=_("Feedback"))
+        for c in feedback_to_leave(user)
+    ]
+
+
+def _dispute_items(user) -> list[ActionItem]:
+    from disputes import selectors
+
+    return [
+        ActionItem(title=_("Dispute on “%(title)s”: %(stage)s")
+                   % {"title": d.contract.title, "stage": d.get_state_display().lower()},
+                   detail=_("Offers, evidence and the mediator's proposal are in the dispute "
+                            "room."),
+                   url=d.get_absolute_url(), deadline=d.deadline_at, badge=_("Dispute"))
+        for d in selectors.disputes_awaiting(user)
+    ]
+
+
+PROVIDERS = [_case_items, _dispute_items, _offer_items, _milestone_items, _feedback_items]
 
 
 def action_items(user) -> list[ActionItem]:

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from disputes import views as dispute_views
 from marketplace import views
+from reputation import views as reputation_views
 
 admin.site.site_header = "Marketplace — mediator console"
 admin.site.site_title = "Mediator console"
@@ -16,7 +17,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
-    path("u/<str:username>/", views.public_profile, name="public_profile"),
+    path("u/<str:username>/", reputation_views.profile, name="public_profile"),
     path("policy/", views.policy, name="policy"),
     path("stats/", dispute_views.stats, name="stats"),
     path("healthz", views.healthz, name="healthz"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contracts.urls")),
     path("", include("disputes.urls")),
+    path("", include("reputation.urls")),
 ]

@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -53,14 +52,13 @@ def profile_settings(request):
     return render(request, "marketplace/profile_settings.html", {"form": form})
 
 
-def public_profile(request, username: str):
-    person = get_object_or_404(get_user_model(), username=username, is_active=True,
-                               role__in=["client", "freelancer"])
-    return render(request, "marketplace/public_profile.html", {"person": person})
-
-
 def policy(request):
-    return render(request, "marketplace/policy.html", {"policy": settings})
+    from reputation import scoring
+
+    points = {key: f"{value:+d}" for key, value in scoring.POINTS.items()}
+    points.update(base=scoring.BASE, rating_step=scoring.POINTS["rating_step"],
+                  recent=scoring.RECENT)
+    return render(request, "marketplace/policy.html", {"policy": settings, "scoring": points})
 
 
 @never_cache

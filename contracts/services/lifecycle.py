@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from marketplace import fsm
+from marketplace.hooks import reputation_changed
 from marketplace.services.notifications import notify
 from marketplace.services.record import record_event
 
@@ -22,6 +23,7 @@ def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
                  from_state=from_state, to_state=contract.state,
                  text=text + (f" {len(voided)} unfunded milestone(s) voided." if voided else ""),
                  data={"voided_milestones": [m.pk for m in voided]})
+    reputation_changed.send(sender=Contract, users=contract.parties)
     return contract
 
 

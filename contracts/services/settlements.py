@@ -7,6 +7,7 @@ from contracts.models.ledger import AccountKind, TransactionKind
 from contracts.money import format_money, platform_fee
 from marketplace import fsm
 from marketplace.errors import DomainError
+from marketplace.hooks import reputation_changed
 from marketplace.services.notifications import notify
 from marketplace.services.record import record_event
 
@@ -66,6 +67,7 @@ def settle_contract(*, contract: Contract, to_freelancer_cents: int, fault: str,
     fsm.save_transitioned(contract)
     voided = void_pending_milestones(contract)
     _record(contract, settlement, from_state, actor, len(voided))
+    reputation_changed.send(sender=Settlement, users=contract.parties)
     return settlement
 
 

@@ -8,7 +8,7 @@ from marketplace import demo
 from marketplace.models import User
 
 # Each app's seed(people) in dependency order; later issues append theirs.
-SEEDERS = ["contracts.demo", "disputes.demo"]
+SEEDERS = ["contracts.demo", "disputes.demo", "reputation.demo"]
 
 
 class Command(BaseCommand):

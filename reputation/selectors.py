@@ -1,0 +1,92 @@
+"""Reads for the directory, the job board and profiles: ranked in SQL, constant queries."""
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+
+from marketplace.models import Role, User
+from reputation.models import Feedback, Job, JobState
+
+MAX_TERMS = 5
+
+
+def _terms(query: str) -> list[str]:
+    return [t for t in (query or "").split() if len(t) <= 50][:MAX_TERMS]
+
+
+def _relevance(terms, strong: list[str], weak: list[str]):
+    """Two points per term found in a strong field (skills, title), one in a weak one."""
+    score = Value(0, output_field=IntegerField())
+    for term in terms:
+        strong_q = Q()
+        for f in strong:
+            strong_q |= Q(**{f"{f}__icontains": term})
+        weak_q = Q()
+        for f in weak:
+            weak_q |= Q(**{f"{f}__icontains": term})
+        score = score + Case(When(strong_q, then=2), When(weak_q, then=1), default=0,
+                             output_field=IntegerField())
+    return score
+
+
+def freelancer_directory(query: str = ""):
+    """Freelancers matching the query, by relevance, then score (no score: after scored)."""
+    terms = _terms(query)
+    qs = (User.objects.filter(role=Role.FREELANCER, is_active=True)
+          .select_related("reputation")
+          .annotate(relevance=_relevance(terms, ["skills", "headline"],
+                                         ["username", "first_name", "last_name", "bio"])))
+    if terms:
+        qs = qs.filter(relevance__gt=0)
+    return qs.order_by("-relevance", F("reputation__score").desc(nulls_last=True), "username")
+
+
+def job_board(query: str = ""):
+    """Open jobs by relevance, then the client's trust score (no score: after scored)."""
+    terms = _terms(query)
+    qs = (Job.objects.filter(state=JobState.OPEN)
+          .select_related("client", "client__reputation")
+          .annotate(relevance=_relevance(terms, ["title", "skills"], ["description"]),
+                    applicants=Count("applications")))
+    if terms:
+        qs = qs.filter(relevance__gt=0)
+    return qs.order_by("-relevance", F("client__reputation__score").desc(nulls_last=True),
+                       "-created_at", "-pk")
+
+
+def revealed_feedback_about(user):
+    return (Feedback.objects.filter(receiver=user, revealed_at__isnull=False)
+            .select_related("author", "contract").order_by("-created_at", "-pk"))
+
+
+def rating_history(user, limit: int = 30) -> list[tuple]:
+    """(when, rating) of the latest revealed ratings, oldest first, for the small chart."""
+    rows = list(Feedback.objects.filter(receiver=user, revealed_at__isnull=False)
+                .order_by("-created_at", "-pk").values_list("created_at", "rating")[:limit])
+    return list(reversed(rows))
+
+
+def trust_of(user):
+    """The user's stored reputation (or None), without a query when already loaded."""
+    return getattr(user, "reputation", None) if hasattr(user, "reputation") else None
+
+
+
+
+def feedback_to_leave(user):
+    """Ended contracts still in their feedback window where the user has not left feedback."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from contracts.models import Contract
+
+    window = timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    given = Feedback.objects.filter(contract=OuterRef("pk"), author=user)
+    contracts = (Contract.objects.filter(Q(client=user) | Q(freelancer=user),
+                                         state__in=["completed", "cancelled"],
+                                         ended_at__gt=timezone.now() - window)
+                 .exclude(Exists(given)).order_by("ended_at")[:50])
+    for contract in contracts:
+        contract.feedback_closes_at = contract.ended_at + window
+    return contracts
