@@ -13,6 +13,7 @@ admin.site.index_title = "Cases, contracts and the record"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("accounts/close/", views.account_close_view, name="account_close"),
     path("accounts/", include("allauth.urls")),
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notification_list, name="notifications"),

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from marketplace.dashboard import action_items
+from marketplace.errors import DomainError
 from marketplace.forms import ProfileForm
 from marketplace.models import Notification
 from marketplace.services.notifications import mark_all_read
@@ -76,3 +77,28 @@ def healthz(request):
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /contracts/\nDisallow: /admin/\n",
                         content_type="text/plain")
+
+
+@login_required
+def account_close_view(request):
+    """Confirm with the username, then close: personal data goes, the record stays."""
+    from django.contrib.auth import logout
+
+    from marketplace.services.accounts import account_close
+
+    error = None
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip() != request.user.username:
+            error = _("Type your username to confirm.")
+        else:
+            try:
+                account_close(actor=request.user)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                logout(request)
+                messages.success(request, _("Your account is closed. Contract records keep a "
+                                            "pseudonym in place of your name."))
+                return redirect("dashboard")
+    return render(request, "marketplace/account_close.html", {"error": error},
+                  status=400 if error else 200)

@@ -79,4 +79,6 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.closed_at:
+            return f"Closed account #{self.pk}"
         return self.get_full_name() or self.username

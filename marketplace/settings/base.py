@@ -120,9 +120,23 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
+# Failed logins are limited per address only: a limit per account would let anyone lock a
+# victim out from elsewhere by failing on purpose. Shared across app servers via CACHES.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/m/ip,30/h/ip"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# One cache for every app server when REDIS_URL is set (rate limits must be shared);
+# a per-process memory cache otherwise (development, tests).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+         "LOCATION": os.environ["REDIS_URL"]}
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
