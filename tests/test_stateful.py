@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -48,7 +49,7 @@ from marketplace.tests.factories import (
     MediatorFactory,
 )
 
-settings.register_profile("ci", max_examples=10, stateful_step_count=40, deadline=None,
+settings.register_profile("ci", max_examples=8, stateful_step_count=35, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("nightly", max_examples=300, stateful_step_count=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -86,6 +87,19 @@ class Workflow(RuleBasedStateMachine):
         self.clock.stop()
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
+
+    @initialize()
+    def contracts_under_way(self):
+        """Start from work in progress, so short runs reach cases and disputes too."""
+        for client, freelancer in zip(self.clients, self.freelancers, strict=True):
+            contract = offers.offer_create(
+                client=client, freelancer=freelancer, title="Under way", description="Work.",
+                milestones=[offers.MilestoneInput("One", 30_000), offers.MilestoneInput("Two", 20_000)])
+            offers.offer_accept(actor=freelancer, contract=contract)
+            first, second = contract.milestones.order_by("position")
+            milestones.milestone_fund(actor=client, milestone=first)
+            milestones.milestone_fund(actor=client, milestone=second)
+            milestones.milestone_submit(actor=freelancer, milestone=first)
 
     # --- helpers ----------------------------------------------------------------------------
 
