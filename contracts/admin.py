@@ -12,6 +12,7 @@ from contracts.models import (
     Milestone,
     Settlement,
 )
+from contracts.money import format_money
 from marketplace.admin_mixins import ReadOnlyAdmin
 
 
@@ -49,7 +50,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = ["account", "amount_cents", "balance_after_cents"]
+    fields = ["account", "amount", "balance_after"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -59,6 +60,14 @@ class EntryInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="amount")
+    def amount(self, entry):
+        return format_money(entry.amount_cents)
+
+    @admin.display(description="balance after")
+    def balance_after(self, entry):
+        return format_money(entry.balance_after_cents)
 
 
 @admin.register(LedgerTransaction)

@@ -97,14 +97,22 @@ def offers_sent(user):
     )
 
 
-def money_summary(contract: Contract, milestones: list) -> dict:
-    """What the contract's money looks like, from its (already loaded) milestones."""
+def escrow_cents(contract: Contract) -> int:
+    """What the contract's escrow holds: its funded and submitted milestones (a read, no lock)."""
+    return contract.milestones.filter(state__in=["funded", "submitted"]).aggregate(
+        total=Sum("amount_cents"))["total"] or 0
+
+
+def money_summary(contract: Contract, milestones: list, settlement=None) -> dict:
+    """What the contract's money looks like, from its (already loaded) milestones and its
+    settlement, if any (whose fee was taken once on the freelancer's whole share)."""
     from contracts.models import MilestoneState
 
     def total(states, attr="amount_cents"):
         return sum(getattr(m, attr) or 0 for m in milestones if m.state in states)
 
     released = [m for m in milestones if m.state == MilestoneState.RELEASED]
+    settlement_fee = settlement.fee_cents if settlement is not None else 0
     settled = [m for m in milestones if m.state == MilestoneState.SETTLED]
     return {
         "escrow_cents": total({MilestoneState.FUNDED, MilestoneState.SUBMITTED}),
@@ -112,8 +120,8 @@ def money_summary(contract: Contract, milestones: list) -> dict:
         "client_paid_cents": total({MilestoneState.FUNDED, MilestoneState.SUBMITTED,
                                     MilestoneState.RELEASED, MilestoneState.SETTLED}),
         "freelancer_received_cents": sum(m.amount_cents - m.fee_cents for m in released)
-        + sum(m.settled_to_freelancer_cents or 0 for m in settled),
-        "released_fees_cents": sum(m.fee_cents for m in released),
+        + sum(m.settled_to_freelancer_cents or 0 for m in settled) - settlement_fee,
+        "released_fees_cents": sum(m.fee_cents for m in released) + settlement_fee,
         "refunded_to_client_cents": sum(m.settled_to_client_cents or 0 for m in settled),
     }
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from contracts import selectors
 from contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm
-from contracts.models import ContractState
+from contracts.models import Account, ContractState, Settlement
 from contracts.services.messages import can_post, message_post
 from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
@@ -86,7 +86,8 @@ def contract_detail(request, pk: int):
         "can_request_cancellation":
             refusal_reason(contract, "request_cancellation", request.user) is None,
         "milestones": milestones,
-        "money": selectors.money_summary(contract, milestones),
+        "money": selectors.money_summary(contract, milestones,
+                                         Settlement.objects.filter(contract=contract).first()),
         "actions": available(CONTRACT_ACTIONS, contract, request.user),
         "can_add_milestone": is_client and contract.state == ContractState.ACTIVE,
         "message_form": MessageForm() if can_post(contract, request.user) else None,
@@ -101,10 +102,14 @@ def milestone_action(request, pk: int, milestone_pk: int, action: str):
     milestone.contract = contract
     if action not in MILESTONE_ACTIONS:
         raise Http404
+    wallet = None
+    if action == "fund" and request.user.pk == contract.client_id:
+        wallet = (Account.objects.filter(kind="wallet", user=request.user)
+                  .values_list("balance_cents", flat=True).first() or 0)
     return action_view(
         request, obj=milestone, action=MILESTONE_ACTIONS[action], object_kwarg="milestone",
         template="contracts/action.html",
-        context={"contract": contract, "milestone": milestone},
+        context={"contract": contract, "milestone": milestone, "wallet_cents": wallet},
         success_url=contract.get_absolute_url() + "#milestones",
     )
 

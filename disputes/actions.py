@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from contracts.money import to_decimal
 from disputes.forms import AcceptTermsForm, CounterProposalForm, ReasonForm, SettlementOfferForm
 from disputes.services import cancellations as svc
 from disputes.services import disputes as dsvc
@@ -22,7 +23,10 @@ CANCELLATION_ACTIONS: dict[str, Action] = {a.name: a for a in [
                          "cancelled. This cannot be undone.")),
     Action(name="counter", transition="counter_propose", label=_("Counter-propose"),
            service=_counter, form_class=CounterProposalForm, style="primary",
-           form_kwargs=lambda request, user: {"escrow_cents": request.escrow_cents},
+           form_kwargs=lambda request, user: {
+               "escrow_cents": request.escrow_cents,
+               "initial": {"amount": to_decimal(request.amount_to_freelancer_cents),
+                           "fault": request.fault}},
            explanation=_("Put other terms on the table; the other party gets a new answering "
                          "period.")),
     Action(name="deny", label=_("Deny the request"), service=svc.cancellation_deny,
@@ -31,11 +35,13 @@ CANCELLATION_ACTIONS: dict[str, Action] = {a.name: a for a in [
                          "Say why; the freelancer and, if needed, a mediator will read it.")),
     Action(name="dispute_cancellation", label=_("Dispute the cancellation"),
            service=svc.cancellation_dispute, form_class=ReasonForm, style="outline-danger",
+           next_url=lambda dispute: dispute.get_absolute_url(),
            explanation=_("If you find this cancellation unjustified, dispute it: you first "
                          "negotiate directly, then a mediator helps, and an arbitrator decides "
                          "if needed.")),
     Action(name="dispute_denial", label=_("Dispute the decision"),
            service=svc.cancellation_dispute, form_class=ReasonForm, style="outline-danger",
+           next_url=lambda dispute: dispute.get_absolute_url(),
            explanation=_("Take the denial to a dispute: direct negotiation first, then a "
                          "mediator, then an arbitrator if needed.")),
     Action(name="continue", transition="continue_contract", label=_("Continue the contract"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from contracts.forms import MessageForm
 from contracts.money import to_cents
-from disputes.forms import ExtendDeadlineForm, ReasonedOutcomeForm, ReasonForm
+from disputes.forms import DecisionForm, ExtendDeadlineForm, ReasonedOutcomeForm, ReasonForm
 from disputes.services import casework
 from disputes.services.disputes import can_write, dispute_message
 from marketplace.actions import Action
@@ -68,6 +68,10 @@ def _already_holds(dispute, user):
     return _("You already hold this case.") if user and dispute.mediator_id == user.pk else None
 
 
+def _nobody_holds(dispute, user):
+    return _("Nobody holds the case yet: assign it first.") if dispute.mediator_id is None else None
+
+
 def _not_a_writer(dispute, user):
     if not dispute.is_open:
         return _("The case is closed.")
@@ -85,6 +89,7 @@ CONSOLE_ACTIONS: dict[str, Action] = {a.name: a for a in [
            explanation=_lazy("You become the case's mediator. You must not be a party.")),
     Action(name="reassign", transition="assign_mediator", label=_lazy("Reassign"),
            service=_reassign, form_class=ReassignForm, style="outline-secondary",
+           extra_check=_nobody_holds,
            form_kwargs=lambda dispute, user: {"dispute": dispute},
            explanation=_lazy("Give the case to another mediator.")),
     Action(name="recuse", transition="recuse", label=_lazy("Recuse"), service=_recuse,
@@ -106,7 +111,7 @@ CONSOLE_ACTIONS: dict[str, Action] = {a.name: a for a in [
            explanation=_lazy("You become the case's arbitrator. Never the case's mediator, never "
                              "a party.")),
     Action(name="decide", transition="decide", label=_lazy("Decide"), service=_decide,
-           form_class=ReasonedOutcomeForm, form_kwargs=_escrow_kwargs, moves_money=False,
+           form_class=DecisionForm, form_kwargs=_escrow_kwargs, moves_money=True,
            style="danger",
            explanation=_lazy("A binding decision; the outcome executes at once. The parties see "
                              "your findings and the policy clause.")),

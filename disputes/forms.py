@@ -36,6 +36,8 @@ class TermsFields(forms.Form):
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
+        if amount is None:  # optional when the outcome is "continue"; clean() checks "cancel"
+            return amount
         if to_cents(amount) > self.escrow_cents:
             raise forms.ValidationError(
                 _("At most the %(escrow)s in escrow.") % {"escrow": format_money(self.escrow_cents)})
@@ -63,8 +65,10 @@ class CancellationRequestForm(TermsFields):
         ]
         self.fields["reason"].widget.attrs["data-default-faults"] = ",".join(
             f"{r.code}:{r.default_fault}" for r in reasons_for(role))
-        self.fields["fault"].help_text = _("Pre-filled from the reason; change it if you "
-                                           "think otherwise.")
+        # No fault is pre-selected: the reason suggests one (script), the sender confirms it.
+        self.fields["fault"].choices = [("", "—"), *list(Fault.choices)]
+        self.fields["fault"].help_text = _("Suggested by the reason you choose; change it if "
+                                           "you think otherwise.")
 
 
 class CounterProposalForm(TermsFields):
@@ -123,7 +127,7 @@ class ReasonedOutcomeForm(OutcomeFields):
 
 
 class ExtendDeadlineForm(forms.Form):
-    until = forms.DateTimeField(label=_("New deadline (UTC)"),
+    until = forms.DateTimeField(label=_("New deadline (in your time zone)"),
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason (shown to the parties)"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
@@ -135,3 +139,7 @@ class EvidenceForm(forms.Form):
     files = MultipleFileField(label=_("Evidence files"),
                               help_text=_("PDF, PNG, JPEG or plain text, up to %(mb)s MB each.")
                               % {"mb": settings.ATTACHMENT_MAX_MB})
+
+
+class DecisionForm(IdempotentForm, ReasonedOutcomeForm):
+    """An arbitrator's decision moves money at once: the form carries a one-time key."""

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
-from contracts.services.settlements import escrowed_milestones
 from disputes import selectors
 from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
 from disputes.forms import CancellationRequestForm, EvidenceForm
@@ -31,7 +30,7 @@ def cancellation_new(request, pk: int):
         messages.error(request, refusal)
         return redirect(case.get_absolute_url() if case and not case.is_closed else contract)
     role = "client" if request.user.pk == contract.client_id else "freelancer"
-    escrow = sum(m.amount_cents for m in escrowed_milestones(contract))
+    escrow = contract_selectors.escrow_cents(contract)
     form = CancellationRequestForm(request.POST or None, role=role, escrow_cents=escrow)
     if request.method == "POST" and form.is_valid():
         try:

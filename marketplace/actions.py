@@ -29,6 +29,8 @@ class Action:
     moves_money: bool = False
     # Extra keyword arguments for the form, from the object and the user (e.g. the escrow).
     form_kwargs: Callable | None = None
+    # Where to go next, from what the service returned (e.g. the dispute it opened).
+    next_url: Callable | None = None
 
     def make_form(self, obj, user, *args):
         form_class = self.get_form_class()

@@ -8,20 +8,18 @@ from marketplace.actions import Action
 from marketplace.errors import DomainError
 
 
-def _perform(request, action: Action, object_kwarg: str, obj, data: dict) -> bool:
-    """Call the action's service once; False when it was a repeat of an earlier POST."""
+def _perform(request, action: Action, object_kwarg: str, obj, data: dict) -> tuple[bool, object]:
+    """Call the action's service once: (False, None) when it repeats an earlier POST."""
     key = data.pop("idempotency_key", None)
 
     def call():
         return action.service(actor=request.user, **{object_kwarg: obj}, **data)
 
     if not action.moves_money:
-        call()
-        return True
+        return True, call()
     from contracts.services.idempotency import run_once
 
-    first, _result = run_once(user=request.user, key=key, action=call)
-    return first
+    return run_once(user=request.user, key=key, action=call)
 
 
 def action_view(request, *, obj, action: Action, object_kwarg: str, template: str,
@@ -38,7 +36,7 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
         if form is None or form.is_valid():
             data = dict(form.cleaned_data) if form is not None else {}
             try:
-                first = _perform(request, action, object_kwarg, obj, data)
+                first, result = _perform(request, action, object_kwarg, obj, data)
             except DomainError as exc:
                 if form is None or action.refusal(obj, request.user) is not None:
                     messages.error(request, exc.message)
@@ -49,6 +47,8 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
                     messages.success(request, _("Done: %(action)s.") % {"action": action.label})
                 else:
                     messages.info(request, _("This was already done; nothing was repeated."))
+                if first and action.next_url is not None and result is not None:
+                    return redirect(action.next_url(result))
                 return redirect(success_url)
     else:
         form = action.make_form(obj, request.user)

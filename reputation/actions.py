@@ -12,6 +12,7 @@ JOB_ACTIONS = {a.name: a for a in [
 
 APPLICATION_ACTIONS = {a.name: a for a in [
     Action(name="hire", label=_("Hire"), service=jobs.job_hire, style="success",
+           next_url=lambda contract: contract.get_absolute_url(),
            explanation=_("An offer at this applicant's price is sent to them; the job is filled "
                          "and the other applicants are told.")),
     Action(name="withdraw", label=_("Withdraw my application"),

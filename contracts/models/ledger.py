@@ -107,10 +107,16 @@ class Entry(AppendOnlyModel):
 
     class Meta:
         ordering = ["transaction_id", "id"]
+        verbose_name_plural = "entries"
         indexes = [models.Index(fields=["account", "transaction"], name="entry_statement")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount_cents=0), name="entry_not_zero"),
         ]
+
+    def __str__(self) -> str:
+        from contracts.money import format_money
+
+        return f"{self.account}: {format_money(self.amount_cents)}"
 
 
 class IdempotencyKey(models.Model):

@@ -349,6 +349,7 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
     def propose(self, *, response_period):
         self.proposal_rounds += 1
         self.overdue_since = None
+        self.sla_extended_until = None
         self.start_deadline(now=timezone.now(), duration=response_period)
 
     @transition(field=state, source=DisputeState.PROPOSAL, target=None,
@@ -367,6 +368,9 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
             self.sla_extended_until = None
             return DisputeState.MEDIATION
         self.arbitration_started_at = timezone.now()
+        # The mediator's SLA extension was for mediation; arbitration has its own clock.
+        self.sla_extended_until = None
+        self.overdue_since = None
         return DisputeState.ARBITRATION
 
     @transition(field=state, source=DisputeState.PROPOSAL, target=DisputeState.RESOLVED,

@@ -2,7 +2,7 @@
 extend deadlines, propose resolutions and decide; the clock flags overdue cases. The admin
 console calls these services, exactly as the app calls the parties' ones."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -90,11 +90,11 @@ def dispute_extend_deadline(*, actor, dispute: Dispute, until, reason: str) -> D
         if until > timezone.now() + timedelta(days=30):
             raise DomainError(_("A deadline can move at most 30 days ahead."))
         from_state = run(dispute, "extend_deadline", actor, until=until)
-        when = date_format(until, "DATETIME_FORMAT")
+        when = date_format(until.astimezone(UTC), "DATETIME_FORMAT")
         record(dispute, actor, "dispute.deadline_extended", from_state,
                f"{actor.display_name} extended the deadline to {when} UTC: {reason}",
                {"until": until.isoformat(), "reason": reason})
-        tell_parties(dispute, _("The deadline in the dispute on “%(title)s” moved to %(when)s.")
+        tell_parties(dispute, _("The deadline in the dispute on “%(title)s” moved to %(when)s UTC.")
                      % {"title": contract.title, "when": when})
     return dispute
 
@@ -181,5 +181,5 @@ def dispute_flag_overdue(*, dispute: Dispute) -> Dispute:
         for person in people:
             notify(user=person, contract=contract, url=_console_url(dispute),
                    text=_("Dispute #%(id)s is overdue.") % {"id": dispute.pk},
-                   key=f"overdue:{dispute.pk}:{dispute.state}")
+                   key=f"overdue:{dispute.pk}:{dispute.state}:{dispute.sla_due_at:%Y%m%d%H%M}")
     return dispute

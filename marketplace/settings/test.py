@@ -20,3 +20,9 @@ if os.environ.get("TEST_SQL_LOG"):
         "handlers": {"console": {"class": "logging.StreamHandler"}},
         "loggers": {"django.db.backends": {"level": "DEBUG", "handlers": ["console"]}},
     }
+
+# Each run gets its own PostgreSQL test database, so runs side by side never collide.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+    }
