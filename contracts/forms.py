@@ -102,12 +102,22 @@ def new_idempotency_key() -> str:
 class IdempotentForm(forms.Form):
     """A money-moving form: its one-time key makes a double click or a retry act once."""
 
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("idempotency_key"):
+            # A hidden field's error would be invisible: say it on the form, and give the
+            # re-rendered form a fresh key so the next Confirm works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("idempotency_key")] = new_idempotency_key()
+            raise forms.ValidationError(_("This form is out of date. Check it and confirm again."))
+        return data
 
 
 class AmountForm(IdempotentForm):

@@ -68,10 +68,6 @@ def _already_holds(dispute, user):
     return _("You already hold this case.") if user and dispute.mediator_id == user.pk else None
 
 
-def _nobody_holds(dispute, user):
-    return _("Nobody holds the case yet: assign it first.") if dispute.mediator_id is None else None
-
-
 def _not_a_writer(dispute, user):
     if not dispute.is_open:
         return _("The case is closed.")
@@ -87,11 +83,11 @@ CONSOLE_ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action(name="assign_to_me", transition="assign_mediator", label=_lazy("Assign to me"),
            service=_assign_to_me, extra_check=_already_holds, style="primary",
            explanation=_lazy("You become the case's mediator. You must not be a party.")),
-    Action(name="reassign", transition="assign_mediator", label=_lazy("Reassign"),
+    Action(name="reassign", transition="assign_mediator", label=_lazy("Give to a mediator"),
            service=_reassign, form_class=ReassignForm, style="outline-secondary",
-           extra_check=_nobody_holds,
            form_kwargs=lambda dispute, user: {"dispute": dispute},
-           explanation=_lazy("Give the case to another mediator.")),
+           explanation=_lazy("Give the case to another mediator (or to a colleague, if nobody "
+                             "holds it yet).")),
     Action(name="recuse", transition="recuse", label=_lazy("Recuse"), service=_recuse,
            form_class=ReasonForm, style="outline-danger",
            explanation=_lazy("Hand the case back to the queue, saying why.")),

@@ -22,6 +22,14 @@ def _perform(request, action: Action, object_kwarg: str, obj, data: dict) -> tup
     return run_once(user=request.user, key=key, action=call)
 
 
+def _is_repeat(request, action: Action, data: dict) -> bool:
+    if not action.moves_money:
+        return False
+    from contracts.services.idempotency import key_was_used
+
+    return key_was_used(user=request.user, key=data.get("idempotency_key"))
+
+
 def action_view(request, *, obj, action: Action, object_kwarg: str, template: str,
                 context: dict, success_url: str):
     """GET: confirmation page with the action's form. POST: validate, call the service once.
@@ -35,6 +43,14 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
         form = action.make_form(obj, request.user, request.POST, request.FILES)
         if form is None or form.is_valid():
             data = dict(form.cleaned_data) if form is not None else {}
+            if _is_repeat(request, action, data):
+                messages.info(request, _("This was already done; nothing was repeated."))
+                return redirect(success_url)
+            # This action's own rule first: a POST to one action never runs another's service.
+            reason = action.refusal(obj, request.user)
+            if reason is not None:
+                messages.error(request, reason)
+                return redirect(success_url)
             try:
                 first, result = _perform(request, action, object_kwarg, obj, data)
             except DomainError as exc:

@@ -42,3 +42,8 @@ def run_once(*, user, key: str, action: Callable[[], T]) -> tuple[bool, T | None
         if not claim_key(user=user, key=key):
             return False, None
         return True, action()
+
+
+def key_was_used(*, user, key: str | None) -> bool:
+    """Whether this user's one-time key already acted (a repeat of an earlier POST)."""
+    return bool(key) and IdempotencyKey.objects.filter(user=user, key=key).exists()

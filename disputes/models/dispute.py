@@ -95,7 +95,7 @@ def _eligible_arbitrator_refusal(dispute, user) -> str:
         return _("Only an arbitrator can take a case to arbitration.")
     if dispute.contract.is_party(user):
         return _("Nobody arbitrates a case they are a party to.")
-    if user.pk == dispute.mediator_id:
+    if dispute.was_mediated_by(user):
         return _("The arbitrator of a case is never its mediator.")
     return _("You already hold this case.")
 
@@ -103,12 +103,12 @@ def _eligible_arbitrator_refusal(dispute, user) -> str:
 @refusal(_eligible_arbitrator_refusal)
 def is_eligible_arbitrator(dispute, user) -> bool:
     return (user is not None and getattr(user, "is_arbitrator", False)
-            and not dispute.contract.is_party(user) and user.pk != dispute.mediator_id
+            and not dispute.contract.is_party(user) and not dispute.was_mediated_by(user)
             and user.pk != dispute.arbitrator_id)
 
 
 def _arbitrator_refusal(dispute, user) -> str:
-    if user is not None and user.pk == dispute.mediator_id:
+    if user is not None and dispute.was_mediated_by(user):
         return _("The arbitrator of a case is never its mediator.")
     return _("Only the case's assigned arbitrator can decide it.")
 
@@ -116,7 +116,7 @@ def _arbitrator_refusal(dispute, user) -> str:
 @refusal(_arbitrator_refusal)
 def is_case_arbitrator(dispute, user) -> bool:
     return (user is not None and getattr(user, "is_arbitrator", False)
-            and user.pk == dispute.arbitrator_id and user.pk != dispute.mediator_id
+            and user.pk == dispute.arbitrator_id and not dispute.was_mediated_by(user)
             and not dispute.contract.is_party(user))
 
 
@@ -174,6 +174,12 @@ def deadline_passed(dispute) -> bool:
     return dispute.deadline_at is not None and timezone.now() >= dispute.deadline_at
 
 
+@refusal(_("The parties' time to answer has run out; silence already counts as acceptance."))
+def answers_still_open(dispute) -> bool:
+    """A proposal's deadline can move only while it runs (in other stages: the SLA)."""
+    return dispute.state != DisputeState.PROPOSAL or before_deadline(dispute)
+
+
 @refusal(_("Both parties have to accept the proposal first."))
 def both_accepted(dispute) -> bool:
     proposal = dispute.current_proposal
@@ -222,6 +228,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
     freelancer_asked_mediation_at = models.DateTimeField(null=True, blank=True)
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="mediated_disputes")
+    # Everyone who ever held the case as mediator: none of them may arbitrate it.
+    past_mediator_ids = models.JSONField(default=list, blank=True)
     arbitrator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="arbitrated_disputes")
     mediation_started_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -254,6 +262,10 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         return reverse("disputes:dispute", args=[self.pk])
 
     # --- derived facts ----------------------------------------------------------------------
+
+    def was_mediated_by(self, user) -> bool:
+        return user is not None and (user.pk == self.mediator_id
+                                     or user.pk in self.past_mediator_ids)
 
     @property
     def is_open(self) -> bool:
@@ -326,6 +338,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
                 target=None, permission=is_mediator_not_party)
     def assign_mediator(self, *, mediator):
         self.mediator = mediator
+        if mediator.pk not in self.past_mediator_ids:
+            self.past_mediator_ids = [*self.past_mediator_ids, mediator.pk]
 
     @transition(field=state, source=[DisputeState.MEDIATION, DisputeState.PROPOSAL],
                 target=None, permission=is_case_mediator)
@@ -334,7 +348,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
 
     @transition(field=state, source=[DisputeState.MEDIATION, DisputeState.PROPOSAL,
                                      DisputeState.ARBITRATION],
-                target=None, permission=is_case_worker_of_stage)
+                target=None, permission=is_case_worker_of_stage,
+                conditions=[answers_still_open])
     def extend_deadline(self, *, until):
         """In a proposal: the parties' time to answer. In mediation or arbitration: the
         stage's SLA, openly, with the reason in the record."""

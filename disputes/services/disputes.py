@@ -184,10 +184,11 @@ def dispute_answer_proposal(*, actor, dispute: Dispute, accept: bool, reason: st
     a rejection sends it back to mediation once, then to arbitration."""
     with transaction.atomic():
         contract, dispute = lock_case(Dispute, dispute)
+        name = "accept_proposal" if accept else "reject_proposal"
+        fsm.check_allowed(dispute, name, actor)  # also: there is a proposal to answer
         proposal = Proposal.objects.select_for_update().get(pk=dispute.current_proposal.pk)
         proposal.dispute = dispute
         dispute._current_proposal = proposal
-        name = "accept_proposal" if accept else "reject_proposal"
         from_state = run(dispute, name, actor)
         setattr(proposal, f"{dispute.role_of(actor)}_response", "accepted" if accept else "rejected")
         proposal.responded_at = timezone.now()
@@ -298,6 +299,8 @@ def dispute_message(*, actor, dispute: Dispute, body: str, files=(), evidence: b
     are the party's evidence, accepted until the case leaves mediation."""
     with transaction.atomic():
         contract, dispute = lock_case(Dispute, dispute)
+        if not dispute.is_open:
+            raise DomainError(_("The case is closed."))
         if not can_write(dispute, actor):
             raise DomainError(_("Only the parties and the case's mediator or arbitrator can "
                                 "write in this dispute."))

@@ -419,8 +419,8 @@ def test_evidence_downloads_for_any_case_worker_with_the_exact_bytes(client, med
 def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, arbitrator):
     dispute = in_mediation(make_dispute())
     login(client, mediator)
-    # nobody holds the case yet: taking it is the only move (reassigning needs a holder)
-    assert console_actions(client.get(case_url(dispute)).content.decode()) == {"assign_to_me"}
+    assert console_actions(client.get(case_url(dispute)).content.decode()) == {
+        "assign_to_me", "reassign"}
     client.post(act_url(dispute, "assign_to_me"))
     assert console_actions(client.get(case_url(dispute)).content.decode()) == {
         "propose", "recuse", "extend", "message", "reassign"}
@@ -715,7 +715,7 @@ def test_a_mediator_who_does_not_hold_the_case_cannot_propose_or_write(client, m
     assert response.redirect_chain[-1][0] == case_url(dispute)
     assert "Only the case&#x27;s assigned mediator can do this." in response.content.decode()
     response = client.post(act_url(dispute, "message"), {"body": "Hello both."}, follow=True)
-    assert "mediator or arbitrator can write in this dispute." in response.content.decode()
+    assert "Only the case&#x27;s mediator or arbitrator writes to the parties" in response.content.decode()
     response = client.post(act_url(dispute, "extend"), {"until": (timezone.now() + timedelta(
         days=3)).strftime("%Y-%m-%dT%H:%M"), "reason": "More time."}, follow=True)
     assert "Only the case&#x27;s mediator (or, in arbitration, its arbitrator)" in (
