@@ -44,11 +44,13 @@ def grant_staff_permissions() -> None:
         group.permissions.set(_permissions_for(spec))
 
 
-def after_migrate(sender, using="default", **kwargs):
+def after_migrate(sender, using="default", plan=None, **kwargs):
     # post_migrate is sent once per app that has models; act on the last of those, when every
     # table and permission exists.
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if sender is not with_models[-1]:
         return
     grant_staff_permissions()
-    install_triggers(using)
+    # A flush (tests) empties tables but keeps triggers; only a migrate can drop them.
+    if plan is not None:
+        install_triggers(using)

@@ -1,0 +1,74 @@
+"""More shared steps of the browser journeys: the mediator console (Django admin), deposits,
+and leaving feedback.
+
+The app's own steps (signing in, actions, money) are in `journeys.py`; these follow the same
+conventions: a person clicks the visible button, fills the confirmation page, and the test
+waits for the message the site shows afterwards.
+"""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.journeys import expect_cents, expect_message
+
+__all__ = ["console_act", "console_sign_in", "deposit", "leave_feedback"]
+
+
+def console_sign_in(page: Page, username: str, password: str) -> None:
+    """A case worker signs in to the mediator console (the Django admin's own login page)."""
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools")).to_contain_text(username, ignore_case=True)
+
+
+def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,
+                check: list[str] | None = None, select: dict[str, str] | None = None,
+                label: str | None = None) -> None:
+    """On the console's case view: click an action, fill its form, confirm; the admin's
+    message list says "Done: <label>." and the case view is back."""
+    page.locator(f"#console-actions a[data-action={action}]").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    for selector in check or []:
+        page.check(selector)
+    for selector, value in (select or {}).items():
+        page.select_option(selector, value)
+    for selector, value in (fill or {}).items():
+        page.fill(selector, value)
+    page.locator("#confirm").click()
+    expect(page.locator("ul.messagelist")).to_contain_text(
+        f"Done: {label}." if label else "Done:")
+    expect(page.locator("#case")).to_be_visible()
+
+
+def deposit(page: Page, dollars: str, cents: int) -> None:
+    """Open the wallet, deposit `dollars`, and check the new balance is `cents`."""
+    page.goto("/wallet/")
+    form = page.locator("#deposit-form")
+    form.locator("[name=deposit-amount]").fill(dollars)
+    form.get_by_role("button", name="Deposit").click()
+    expect_message(page, f"${dollars} deposited into your wallet.")
+    expect_cents(page.locator("#wallet-balance"), cents)
+
+
+def leave_feedback(page: Page, contract_url: str, *, rating: int, communication: int,
+                   quality_or_clarity: int, professionalism: int, comment: str,
+                   explained_clearly: str | None = None) -> None:
+    """From the contract page's banner to the feedback form: stars, comment, submit."""
+    page.goto(contract_url)
+    page.locator("#feedback-banner").get_by_role("link", name="Feedback").click()
+    expect(page).to_have_url(re.compile(r"/contracts/\d+/feedback/$"))
+    form = page.locator("#feedback-form")
+    for name, stars in (("rating", rating), ("communication", communication),
+                        ("quality_or_clarity", quality_or_clarity),
+                        ("professionalism", professionalism)):
+        form.locator(f"input[name={name}][value='{stars}']").check()
+    if explained_clearly is not None:
+        form.locator(f"input[name=explained_clearly][value={explained_clearly}]").check()
+    form.locator("textarea[name=comment]").fill(comment)
+    form.get_by_role("button", name="Submit feedback").click()
+    expect_message(page, "Thank you. Your feedback is shown once the other party has left "
+                         "theirs")
+    expect(page.locator("#my-feedback")).to_contain_text(comment)
