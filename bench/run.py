@@ -60,7 +60,9 @@ def build_page_data(scale: float) -> dict:
                        "ORDER BY 2 DESC LIMIT 1")
         client_id, owned = cursor.fetchone()
     client = User.objects.get(pk=client_id)
-    contract_id = contract_ids[len(contract_ids) // 2]
+    contract_id = (contract_ids[0] if not owned else
+                   User.objects.get(pk=client_id).contracts_as_client.order_by("pk")
+                   .values_list("pk", flat=True).first())
     dispute = _real_dispute(client)
     log(f"dashboard of a client with {owned} contracts; contract #{contract_id}; dispute #{dispute.pk}")
     return {"client": client, "contract_id": contract_id, "dispute": dispute}

@@ -81,6 +81,9 @@ class DisputeAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.console_queue()
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("Case queue")})
+
     @admin.display(description=_("Case"), ordering="id")
     def case(self, obj):
         return format_html("#{} {}", obj.pk, obj.contract.title)

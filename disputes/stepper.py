@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class Step:
     label: str
-    status: str  # "done", "current" or "todo"
+    status: str  # "done", "current", "todo" or "skipped"
 
 
 def _steps(labels, current: int, finished: bool = False) -> list[Step]:
@@ -28,8 +28,15 @@ def cancellation_steps(case) -> list[Step]:
     return _steps(labels, position, finished=case.is_closed and case.state != "disputed")
 
 
+STAGES = ["negotiation", "mediation", "proposal", "arbitration"]
+
+
 def dispute_steps(dispute) -> list[Step]:
     labels = [_("Negotiation"), _("Mediation"), _("Proposal"), _("Arbitration"), _("Closed")]
-    position = {"negotiation": 0, "mediation": 1, "proposal": 2, "arbitration": 3}.get(
-        dispute.state, 4)
-    return _steps(labels, position, finished=not dispute.is_open)
+    if dispute.is_open:
+        return _steps(labels, STAGES.index(dispute.state))
+    # A closed case went through the stages up to the one it closed in, then closed: the
+    # stages after that one never happened.
+    reached = STAGES.index(dispute.closed_stage) if dispute.closed_stage in STAGES else 3
+    return [Step(label, "done" if i <= reached or i == 4 else "skipped")
+            for i, label in enumerate(labels)]

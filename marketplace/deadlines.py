@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -46,16 +46,14 @@ class Reminder:
     url: Callable[[Model], str]
     contract_of: Callable[[Model], int] = _contract_id
 
-    def as_sweep(self) -> Sweep:
-        def due(now: datetime) -> QuerySet:
-            return self.live().filter(deadline_at__gt=now).filter(
-                Q(reminder_half_at__lte=now) | Q(reminder_last_at__lte=now)
-            )
-
-        return Sweep(
-            name=f"reminder:{self.name}", due=due,
-            handle=lambda obj: send_reminder(self, obj), contract_of=self.contract_of,
+    def due(self, now: datetime) -> QuerySet:
+        return self.live().filter(deadline_at__gt=now).filter(
+            Q(reminder_half_at__lte=now) | Q(reminder_last_at__lte=now)
         )
+
+    def as_sweep(self) -> Sweep:
+        return Sweep(name=f"reminder:{self.name}", due=self.due,
+                     handle=lambda obj: send_reminder(self, obj), contract_of=self.contract_of)
 
 
 @dataclass
@@ -81,40 +79,33 @@ def register(item: Sweep | Reminder) -> None:
     SWEEPS[sweep.name] = sweep
 
 
-def lock_contract_or_skip(contract_id: int) -> bool:
-    """Lock the contract row; on PostgreSQL give up at once if another worker holds it."""
-    from contracts.models import Contract
-
-    qs = Contract.objects.filter(pk=contract_id)
-    skip = connection.features.has_select_for_update_skip_locked
-    qs = qs.select_for_update(skip_locked=skip)
-    return qs.values_list("pk", flat=True).first() is not None
-
-
 def run_sweep(sweep: Sweep, report: SweepReport, *, limit: int | None = None) -> None:
-    due = sweep.due(timezone.now()).order_by("pk")
+    """Hand every due item to its service, one transaction each. The service locks the
+    contract first (skipping it if another worker holds it), re-checks that the item is
+    still due, and acts; a refusal means someone else already did it."""
+    from contracts.services.common import SWEEPING, ContractBusy
+
+    due = sweep.due(timezone.now()).order_by("pk").values_list("pk", flat=True)
     model = due.model
-    pks = list(due.values_list("pk", flat=True)[:limit] if limit else due.values_list("pk", flat=True))
-    for pk in pks:
-        try:
-            with transaction.atomic():
-                obj = model.objects.filter(pk=pk).first()
-                if obj is None or not lock_contract_or_skip(sweep.contract_of(obj)):
-                    report.skipped += 1
-                    continue
-                # Re-read under the lock: another worker may have handled it meanwhile.
-                obj = sweep.due(timezone.now()).filter(pk=pk).first()
-                if obj is None:
-                    report.skipped += 1
-                    continue
-                sweep.handle(obj)
-            report.add(sweep.name)
-        except DomainError as exc:
-            report.skipped += 1
-            logger.info("%s: %s %s skipped: %s", sweep.name, model.__name__, pk, exc)
-        except Exception:
-            report.failed += 1
-            logger.exception("%s: %s %s failed", sweep.name, model.__name__, pk)
+    pks = list(due[:limit] if limit else due)
+    token = SWEEPING.set(True)
+    try:
+        for pk in pks:
+            try:
+                # The service reads the row itself, under its lock: a stub carries the id.
+                sweep.handle(model(pk=pk))
+            except ContractBusy:
+                report.skipped += 1
+            except DomainError as exc:
+                report.skipped += 1
+                logger.info("%s: %s %s skipped: %s", sweep.name, model.__name__, pk, exc)
+            except Exception:
+                report.failed += 1
+                logger.exception("%s: %s %s failed", sweep.name, model.__name__, pk)
+            else:
+                report.add(sweep.name)
+    finally:
+        SWEEPING.reset(token)
 
 
 def process_deadlines(*, only: list[str] | None = None, limit: int | None = None) -> SweepReport:
@@ -127,31 +118,39 @@ def process_deadlines(*, only: list[str] | None = None, limit: int | None = None
     return report
 
 
-def send_reminder(reminder: Reminder, obj) -> None:
-    """Send whichever of the two reminders is due (the caller holds the contract lock)."""
-    from contracts.models import Contract
+def send_reminder(reminder: Reminder, stub) -> None:
+    """Send whichever of the two reminders is due, under the contract's lock."""
+    from contracts.services.common import lock_contract
     from marketplace.services.notifications import notify
     from marketplace.services.record import record_event
 
-    now = timezone.now()
-    which = "last" if obj.reminder_last_at and obj.reminder_last_at <= now else "half"
-    # Once the last reminder is due, the halfway one is moot (the sweep may not have run).
-    cleared = {"reminder_half_at": None}
-    if which == "last":
-        cleared["reminder_last_at"] = None
-    type(obj).objects.filter(pk=obj.pk).update(**cleared)
-    contract = Contract.objects.get(pk=reminder.contract_of(obj))
-    text = reminder.text(obj)
-    key = f"reminder:{reminder.name}:{obj.pk}:{obj.deadline_at.isoformat()}:{which}"
-    sent = [
-        user for user in reminder.recipients(obj)
-        if notify(user=user, text=text, url=reminder.url(obj), contract=contract, key=key)
-    ]
-    if sent:
-        record_event(
-            contract=contract, actor=None, kind="reminder.sent", subject=obj,
-            text=f"Reminder ({'one day left' if which == 'last' else 'halfway'}) sent to "
-                 f"{', '.join(u.display_name for u in sent)}: {text}",
-            data={"which": which, "deadline_at": obj.deadline_at.isoformat(),
-                  "recipients": [u.pk for u in sent]},
-        )
+    model = type(stub)
+    with transaction.atomic():
+        obj = model.objects.filter(pk=stub.pk).first()
+        if obj is None:
+            raise DomainError("gone")
+        contract = lock_contract(reminder.contract_of(obj))
+        now = timezone.now()
+        obj = reminder.due(now).filter(pk=stub.pk).first()  # still due, now that we hold it?
+        if obj is None:
+            raise DomainError("already reminded")
+        which = "last" if obj.reminder_last_at and obj.reminder_last_at <= now else "half"
+        # Once the last reminder is due, the halfway one is moot (the sweep may not have run).
+        cleared = {"reminder_half_at": None}
+        if which == "last":
+            cleared["reminder_last_at"] = None
+        model.objects.filter(pk=obj.pk).update(**cleared)
+        text = reminder.text(obj)
+        key = f"reminder:{reminder.name}:{obj.pk}:{obj.deadline_at.isoformat()}:{which}"
+        sent = [
+            user for user in reminder.recipients(obj)
+            if notify(user=user, text=text, url=reminder.url(obj), contract=contract, key=key)
+        ]
+        if sent:
+            record_event(
+                contract=contract, actor=None, kind="reminder.sent", subject=obj,
+                text=f"Reminder ({'one day left' if which == 'last' else 'halfway'}) sent to "
+                     f"{', '.join(u.display_name for u in sent)}: {text}",
+                data={"which": which, "deadline_at": obj.deadline_at.isoformat(),
+                      "recipients": [u.pk for u in sent]},
+            )

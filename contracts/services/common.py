@@ -1,22 +1,39 @@
-"""Helpers shared by the contract services: locking in the spec's order."""
+"""Helpers shared by the services: locking in the spec's order (the contract first)."""
 
+from contextvars import ContextVar
+
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from marketplace.errors import DomainError
 
+# Set while the clock's sweeper runs: it never waits for a contract another worker (or a
+# person) holds; it skips it, and the next sweep finds it again if it is still due.
+SWEEPING: ContextVar[bool] = ContextVar("sweeping", default=False)
 
-def lock_contract(contract_or_id) -> Contract:
-    """Lock the contract row, the first lock of every service (contract, milestones, wallets)."""
-    pk = getattr(contract_or_id, "pk", contract_or_id)
-    try:
-        return (
-            Contract.objects.select_for_update()
-            .select_related("client", "freelancer")
-            .get(pk=pk)
-        )
-    except Contract.DoesNotExist as exc:
-        raise DomainError(_("This contract does not exist.")) from exc
+
+class ContractBusy(DomainError):
+    """The sweeper found the contract locked by someone else and moved on."""
+
+
+def lock_contract(contract_or_id=None, *, of_related: tuple[str, int] | None = None) -> Contract:
+    """Lock the contract row, the first lock of every service (contract, milestones, wallets).
+
+    `of_related=("milestones", pk)` finds the contract through a related row in the same
+    query (only the contract row is locked).
+    """
+    skip = SWEEPING.get() and connection.features.has_select_for_update_skip_locked
+    qs = Contract.objects.select_for_update(skip_locked=skip, of=("self",)).select_related(
+        "client", "freelancer")
+    lookup = ({f"{of_related[0]}__pk": of_related[1]} if of_related
+              else {"pk": getattr(contract_or_id, "pk", contract_or_id)})
+    contract = qs.filter(**lookup).first()
+    if contract is None:
+        if skip and Contract.objects.filter(**lookup).exists():
+            raise ContractBusy("locked by another worker")
+        raise DomainError(_("This contract does not exist."))
+    return contract
 
 
 def require_party(contract: Contract, actor) -> None:

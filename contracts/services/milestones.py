@@ -20,17 +20,19 @@ from marketplace.errors import DomainError
 from marketplace.services.notifications import notify
 from marketplace.services.record import record_event
 
-from .common import lock_contract
+from .common import ContractBusy, lock_contract
 from .ledger import escrow_of, post_transaction, system_account, wallet_of
 
 
 def lock_milestone(milestone_or_id) -> tuple[Contract, Milestone]:
     """Lock a milestone's contract, then the milestone; the milestone sees the locked contract."""
     pk = getattr(milestone_or_id, "pk", milestone_or_id)
-    contract_id = Milestone.objects.filter(pk=pk).values_list("contract_id", flat=True).first()
-    if contract_id is None:
-        raise DomainError(_("This milestone does not exist."))
-    contract = lock_contract(contract_id)
+    try:
+        contract = lock_contract(of_related=("milestones", pk))
+    except ContractBusy:
+        raise
+    except DomainError as exc:
+        raise DomainError(_("This milestone does not exist.")) from exc
     milestone = Milestone.objects.select_for_update().get(pk=pk)
     milestone.contract = contract
     return contract, milestone

@@ -85,7 +85,9 @@ def _check_offer(client, freelancer, milestones) -> None:
 
 
 def _offer_transition(*, actor, contract, name: str, kind: str, text: str,
-                      tell, tell_text: str, data: dict | None = None) -> Contract:
+                      tell, tell_text, data: dict | None = None) -> Contract:
+    """Run an offer transition. `tell(contract)` lists whom to tell; `tell_text(contract)`
+    says what, from the locked contract (the caller may hold only its id)."""
     with transaction.atomic():
         contract = lock_contract(contract)
         from_state = contract.state
@@ -96,7 +98,8 @@ def _offer_transition(*, actor, contract, name: str, kind: str, text: str,
         record_event(contract=contract, actor=actor, kind=kind, subject=contract,
                      from_state=from_state, to_state=contract.state, text=text, data=data)
         for user in tell(contract):
-            notify(user=user, contract=contract, url=contract.get_absolute_url(), text=tell_text)
+            notify(user=user, contract=contract, url=contract.get_absolute_url(),
+                   text=tell_text(contract))
     return contract
 
 
@@ -106,8 +109,8 @@ def offer_accept(*, actor, contract: Contract) -> Contract:
         actor=actor, contract=contract, name="accept", kind="offer.accepted",
         text=f"{actor.display_name} accepted the offer.",
         tell=lambda c: [c.client],
-        tell_text=_("%(who)s accepted your offer “%(title)s”. Fund the first milestone to start.")
-        % {"who": actor.display_name, "title": contract.title},
+        tell_text=lambda c: _("%(who)s accepted your offer “%(title)s”. Fund the first "
+                              "milestone to start.") % {"who": actor.display_name, "title": c.title},
     )
 
 
@@ -119,8 +122,8 @@ def offer_decline(*, actor, contract: Contract, reason: str = "") -> Contract:
         text=f"{actor.display_name} declined the offer." + (f" Reason: {reason}" if reason else ""),
         data={"reason": reason},
         tell=lambda c: [c.client],
-        tell_text=_("%(who)s declined your offer “%(title)s”.")
-        % {"who": actor.display_name, "title": contract.title},
+        tell_text=lambda c: _("%(who)s declined your offer “%(title)s”.")
+        % {"who": actor.display_name, "title": c.title},
     )
 
 
@@ -130,8 +133,8 @@ def offer_withdraw(*, actor, contract: Contract) -> Contract:
         actor=actor, contract=contract, name="withdraw", kind="offer.withdrawn",
         text=f"{actor.display_name} withdrew the offer.",
         tell=lambda c: [c.freelancer],
-        tell_text=_("%(who)s withdrew the offer “%(title)s”.")
-        % {"who": actor.display_name, "title": contract.title},
+        tell_text=lambda c: _("%(who)s withdrew the offer “%(title)s”.")
+        % {"who": actor.display_name, "title": c.title},
     )
 
 
@@ -141,5 +144,5 @@ def offer_expire(*, contract: Contract) -> Contract:
         actor=None, contract=contract, name="expire", kind="offer.expired",
         text=f"The offer expired unanswered after {settings.OFFER_EXPIRY_DAYS} days.",
         tell=lambda c: [c.client, c.freelancer],
-        tell_text=_("The offer “%(title)s” expired unanswered.") % {"title": contract.title},
+        tell_text=lambda c: _("The offer “%(title)s” expired unanswered.") % {"title": c.title},
     )

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from contracts.money import format_money
 
@@ -22,6 +22,33 @@ BADGE_COLOURS = {
 @register.filter
 def money(cents):
     return format_money(cents)
+
+
+@register.filter
+def fee_of(cents):
+    """The platform fee on what the freelancer receives (half-up, as the ledger takes it)."""
+    from contracts.money import platform_fee
+
+    return platform_fee(int(cents or 0))
+
+
+@register.filter
+def net_of_fee(cents):
+    return int(cents or 0) - fee_of(cents)
+
+
+@register.filter
+def subtract(value, other):
+    return int(value or 0) - int(other or 0)
+
+
+ANSWERS = {"accepted": gettext_lazy("accepted"), "rejected": gettext_lazy("rejected"),
+           "silence": gettext_lazy("no answer (counts as acceptance)")}
+
+
+@register.filter
+def answer(value):
+    return ANSWERS.get(value, value) if value else _("no answer yet")
 
 
 @register.simple_tag

@@ -123,7 +123,8 @@ def _reveal(contract, *, why: str) -> int:
 def feedback_reveal_window(*, feedback: Feedback) -> int:
     """System: the feedback window closed; whatever was left is revealed."""
     with transaction.atomic():
-        contract = lock_contract(feedback.contract_id)
+        contract_id = Feedback.objects.filter(pk=feedback.pk).values_list("contract_id", flat=True).get()
+        contract = lock_contract(contract_id)
         if timezone.now() < window_closes_at(contract):
             raise DomainError("window still open")
         return _reveal(contract, why=f"the {settings.FEEDBACK_WINDOW_DAYS}-day window closed")
