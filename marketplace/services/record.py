@@ -28,15 +28,16 @@ def record_event(
     from contracts.models import Contract
 
     assert transaction.get_connection().in_atomic_block, "record_event needs a transaction"
-    head = (
+    head_seq, head_hash = (
         Contract.objects.select_for_update()
-        .only("record_head_seq", "record_head_hash")
-        .get(pk=contract.pk)
+        .filter(pk=contract.pk)
+        .values_list("record_head_seq", "record_head_hash")
+        .get()
     )
     now = timezone.now()
     event = Event(
         contract_id=contract.pk,
-        seq=head.record_head_seq + 1,
+        seq=head_seq + 1,
         created_at=now,
         actor=actor,
         kind=kind,
@@ -46,7 +47,7 @@ def record_event(
         to_state=to_state,
         text=text,
         data=data or {},
-        prev_hash=head.record_head_hash or GENESIS_HASH,
+        prev_hash=head_hash or GENESIS_HASH,
     )
     event.hash = event.compute_hash()
     event.save()
