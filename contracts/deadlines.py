@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractState, Milestone, MilestoneState
 from contracts.services.lifecycle import contract_close_dormant
-from contracts.services.milestones import milestone_auto_release
-from contracts.services.offers import offer_expire
+from contracts.services.milestones import milestone_auto_release, milestones_auto_release_due
+from contracts.services.offers import offer_expire, offers_expire_due
 from marketplace.deadlines import Reminder, Sweep, register
 
 
@@ -28,6 +28,7 @@ def register_all() -> None:
         name="offer_expiry",
         due=lambda now: Contract.objects.filter(state=ContractState.OFFERED, deadline_at__lte=now),
         handle=lambda contract: offer_expire(contract=contract),
+        handle_batch=lambda ids: offers_expire_due(ids=ids),
         contract_of=lambda contract: contract.pk,
     ))
     register(Reminder(
@@ -49,6 +50,7 @@ def register_all() -> None:
             contract__state=ContractState.ACTIVE,
         ),
         handle=lambda milestone: milestone_auto_release(milestone=milestone),
+        handle_batch=lambda ids: milestones_auto_release_due(ids=ids),
     ))
     register(Reminder(
         name="milestone_review",

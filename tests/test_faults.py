@@ -28,21 +28,21 @@ def test_a_connection_killed_mid_request_leaves_no_partial_write(client, monkeyp
     events_before = Event.objects.filter(contract=contract).count()
     from contracts.services import milestones as service
 
-    real_post = service.post_transaction
+    real_post = service.post_transactions
 
-    def die_midway(**kwargs):
+    def die_midway(postings):
         # The milestone row is already updated in this transaction; now the server dies.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return real_post(**kwargs)
+        return real_post(postings)
 
-    monkeypatch.setattr(service, "post_transaction", die_midway)
+    monkeypatch.setattr(service, "post_transactions", die_midway)
     login(client, contract.client)
     url = reverse("contracts:milestone_action", args=[contract.pk, milestone.pk, "approve"])
     with pytest.raises(DatabaseError):
         client.post(url, {"idempotency_key": new_key()})
     connections.close_all()
-    monkeypatch.setattr(service, "post_transaction", real_post)
+    monkeypatch.setattr(service, "post_transactions", real_post)
     milestone.refresh_from_db()
     assert milestone.state == "submitted"
     assert Event.objects.filter(contract=contract).count() == events_before

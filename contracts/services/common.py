@@ -36,6 +36,14 @@ def lock_contract(contract_or_id=None, *, of_related: tuple[str, int] | None = N
     return contract
 
 
+def lock_contracts(ids) -> list[Contract]:
+    """Lock several contracts (in id order, so two batches never wait on each other in a
+    circle); in a sweep, those another worker holds are left out."""
+    skip = SWEEPING.get() and connection.features.has_select_for_update_skip_locked
+    return list(Contract.objects.select_for_update(skip_locked=skip, of=("self",))
+                .select_related("client", "freelancer").filter(pk__in=list(ids)).order_by("pk"))
+
+
 def require_party(contract: Contract, actor) -> None:
     if not contract.is_party(actor):
         raise DomainError(_("Only the client and the freelancer of this contract can do this."))

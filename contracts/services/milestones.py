@@ -16,12 +16,21 @@ from contracts.models import Contract, Milestone, MilestoneState
 from contracts.models.ledger import AccountKind, TransactionKind
 from contracts.money import format_money, platform_fee
 from marketplace import fsm
+from marketplace.bulk import update_rows
 from marketplace.errors import DomainError
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from marketplace.models.deadlines import DEADLINE_FIELDS
+from marketplace.services.notifications import notify, notify_many
+from marketplace.services.record import record_event, record_system_events
 
-from .common import ContractBusy, lock_contract
-from .ledger import escrow_of, post_transaction, system_account, wallet_of
+from .common import ContractBusy, lock_contract, lock_contracts
+from .ledger import (
+    Posting,
+    escrow_of,
+    post_transaction,
+    post_transactions,
+    system_account,
+    wallet_of,
+)
 
 
 def lock_milestone(milestone_or_id) -> tuple[Contract, Milestone]:
@@ -116,26 +125,47 @@ def milestone_submit(*, actor, milestone: Milestone, note: str = "") -> Mileston
     return milestone
 
 
-def _release(contract, milestone, actor, name: str, how: str) -> Milestone:
-    fee = platform_fee(milestone.amount_cents)
-    from_state = _transition(milestone, name, actor, fee_cents=fee)
-    post_transaction(
+def _release_posting(contract, milestone, fee: int, actor, how: str) -> Posting:
+    """Escrow pays the freelancer, less the platform fee."""
+    return Posting(
         kind=TransactionKind.RELEASE, contract=contract, milestone=milestone, initiated_by=actor,
         memo=f"Milestone {milestone.position} of contract #{contract.pk} released ({how})",
         legs=[(escrow_of(contract), -milestone.amount_cents),
               (wallet_of(contract.freelancer), milestone.amount_cents - fee),
               (system_account(AccountKind.FEES), fee)],
     )
+
+
+def _release_text(actor, milestone, fee: int, how: str) -> str:
     who = actor.display_name if actor else "The system"
+    return (f"{who} released milestone {milestone.position}, “{milestone.title}” ({how}): "
+            f"{format_money(milestone.amount_cents - fee)} to the freelancer, "
+            f"{format_money(fee)} platform fee.")
+
+
+def _released_notice(milestone, fee: int) -> str:
+    return _("“%(title)s” was released: %(net)s is in your wallet.") % {
+        "title": milestone.title, "net": format_money(milestone.amount_cents - fee)}
+
+
+def _auto_released_notice(milestone) -> str:
+    return _("“%(title)s” was released automatically: the review period ended.") % {
+        "title": milestone.title}
+
+
+def _auto_how() -> str:
+    return f"automatically after {settings.MILESTONE_AUTO_RELEASE_DAYS} days without review"
+
+
+def _release(contract, milestone, actor, name: str, how: str) -> Milestone:
+    fee = platform_fee(milestone.amount_cents)
+    from_state = _transition(milestone, name, actor, fee_cents=fee)
+    post_transactions([_release_posting(contract, milestone, fee, actor, how)])
     record_event(contract=contract, actor=actor, kind=f"milestone.{name}", subject=milestone,
                  from_state=from_state, to_state=milestone.state,
-                 text=f"{who} released milestone {milestone.position}, “{milestone.title}” ({how}): "
-                      f"{format_money(milestone.amount_cents - fee)} to the freelancer, "
-                      f"{format_money(fee)} platform fee.",
+                 text=_release_text(actor, milestone, fee, how),
                  data={"amount_cents": milestone.amount_cents, "fee_cents": fee})
-    _tell(contract, contract.freelancer,
-          _("“%(title)s” was released: %(net)s is in your wallet.")
-          % {"title": milestone.title, "net": format_money(milestone.amount_cents - fee)})
+    _tell(contract, contract.freelancer, _released_notice(milestone, fee))
     return milestone
 
 
@@ -150,12 +180,46 @@ def milestone_auto_release(*, milestone: Milestone) -> Milestone:
     """System: the client stayed silent for the whole review period; the milestone is paid."""
     with transaction.atomic():
         contract, milestone = lock_milestone(milestone)
-        _release(contract, milestone, None, "auto_release",
-                 f"automatically after {settings.MILESTONE_AUTO_RELEASE_DAYS} days without review")
-        _tell(contract, contract.client,
-              _("“%(title)s” was released automatically: the review period ended.")
-              % {"title": milestone.title})
+        _release(contract, milestone, None, "auto_release", _auto_how())
+        _tell(contract, contract.client, _auto_released_notice(milestone))
         return milestone
+
+
+def milestones_auto_release_due(*, ids: list[int]) -> int:
+    """System, in a batch: every milestone of `ids` still due is released, exactly as
+    milestone_auto_release would, in one transaction with bulk writes. Contracts another
+    worker holds are skipped (the next sweep finds them). Returns how many were released."""
+    now = timezone.now()
+    with transaction.atomic():
+        contract_ids = set(Milestone.objects.filter(pk__in=ids).values_list("contract_id", flat=True))
+        contracts = {c.pk: c for c in lock_contracts(contract_ids)}
+        due = list(Milestone.objects.select_for_update().filter(
+            pk__in=ids, contract_id__in=list(contracts), state=MilestoneState.SUBMITTED,
+            deadline_at__lte=now).order_by("pk"))
+        released, postings, events, notices = [], [], [], []
+        for milestone in due:
+            contract = milestone.contract = contracts[milestone.contract_id]
+            if fsm.refusal_reason(milestone, "auto_release", None) is not None:
+                continue  # e.g. its contract is in a case: the clock is paused there
+            fee = platform_fee(milestone.amount_cents)
+            from_state = milestone.state
+            milestone.auto_release(fee_cents=fee)
+            released.append(milestone)
+            postings.append(_release_posting(contract, milestone, fee, None, _auto_how()))
+            events.append({"contract": contract, "kind": "milestone.auto_release",
+                           "subject": milestone, "from_state": from_state,
+                           "to_state": milestone.state,
+                           "text": _release_text(None, milestone, fee, _auto_how()),
+                           "data": {"amount_cents": milestone.amount_cents, "fee_cents": fee}})
+            url = contract.get_absolute_url() + "#milestones"
+            notices += [(contract.freelancer, _released_notice(milestone, fee), url, contract),
+                        (contract.client, _auto_released_notice(milestone), url, contract)]
+        # The rows are locked and each transition ran its guards: persist them in bulk.
+        update_rows(Milestone, released, ["state", "released_at", "fee_cents", *DEADLINE_FIELDS])
+        post_transactions(postings)
+        record_system_events(events)
+        notify_many(notices)
+    return len(released)
 
 
 def milestone_request_changes(*, actor, milestone: Milestone, reason: str) -> Milestone:

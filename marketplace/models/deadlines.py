@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import models
 
 REMINDER_LEAD = timedelta(days=1)
+DEADLINE_FIELDS = ["deadline_at", "reminder_half_at", "reminder_last_at"]
 
 
 class WithDeadline(models.Model):
@@ -33,4 +34,4 @@ class WithDeadline(models.Model):
 
     @property
     def deadline_fields(self) -> list[str]:
-        return ["deadline_at", "reminder_half_at", "reminder_last_at"]
+        return DEADLINE_FIELDS

@@ -55,3 +55,28 @@ def mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notify_many(items: list[tuple]) -> None:
+    """Several plain notifications at once: (user, text, url, contract) each; one insert, and
+    their emails in one connection after commit."""
+    from django.core.mail import EmailMessage, get_connection
+
+    now = timezone.now()
+    rows = [Notification(user=user, contract=contract, text=text, url=url, created_at=now)
+            for user, text, url, contract in items if user is not None and user.is_active]
+    Notification.objects.bulk_create(rows)
+    mails = [EmailMessage(subject=f"[Marketplace] {n.text[:80]}",
+                          body=f"{n.text}\n\n{settings.SITE_URL}{n.url}\n\n— Marketplace",
+                          to=[n.user.email]) for n in rows if n.user.email]
+    if mails:
+        transaction.on_commit(lambda: _send_all(mails, get_connection))
+
+
+def _send_all(mails, get_connection) -> None:
+    try:
+        get_connection(fail_silently=True).send_messages(mails)
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("sending %s notification mails failed", len(mails))

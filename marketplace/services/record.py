@@ -5,8 +5,29 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.bulk import update_rows
 from marketplace.models import Event
 from marketplace.models.record import GENESIS_HASH
+
+
+def _chain(contract_id: int, head_seq: int, head_hash: str, actor, kind: str, text: str,
+           subject, from_state: str, to_state: str, data: dict | None, now) -> Event:
+    event = Event(
+        contract_id=contract_id,
+        seq=head_seq + 1,
+        created_at=now,
+        actor=actor,
+        kind=kind,
+        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_id=subject.pk if subject is not None else None,
+        from_state=from_state,
+        to_state=to_state,
+        text=text,
+        data=data or {},
+        prev_hash=head_hash or GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    return event
 
 
 def record_event(
@@ -35,21 +56,8 @@ def record_event(
         .get()
     )
     now = timezone.now()
-    event = Event(
-        contract_id=contract.pk,
-        seq=head_seq + 1,
-        created_at=now,
-        actor=actor,
-        kind=kind,
-        subject_type=subject._meta.model_name if subject is not None else "",
-        subject_id=subject.pk if subject is not None else None,
-        from_state=from_state,
-        to_state=to_state,
-        text=text,
-        data=data or {},
-        prev_hash=head_hash or GENESIS_HASH,
-    )
-    event.hash = event.compute_hash()
+    event = _chain(contract.pk, head_seq, head_hash, actor, kind, text, subject, from_state,
+                   to_state, data, now)
     event.save()
     head_fields = {"record_head_seq": event.seq, "record_head_hash": event.hash}
     # Only what people do counts as activity (for the dormant close); the system's own
@@ -60,6 +68,30 @@ def record_event(
     for name, value in head_fields.items():
         setattr(contract, name, value)
     return event
+
+
+def record_system_events(items: list[dict]) -> list[Event]:
+    """Append one system event to each of several contracts (the clock's batches).
+
+    Each item is {"contract": ..., "kind", "text", and optionally "subject", "from_state",
+    "to_state", "data"}; the contracts must be locked by the caller in this transaction and
+    read under that lock, so their heads are current.
+    """
+    from contracts.models import Contract
+
+    assert transaction.get_connection().in_atomic_block, "record_system_events needs a transaction"
+    now = timezone.now()
+    events = []
+    for item in items:
+        contract = item["contract"]
+        event = _chain(contract.pk, contract.record_head_seq, contract.record_head_hash, None,
+                       item["kind"], item["text"], item.get("subject"), item.get("from_state", ""),
+                       item.get("to_state", ""), item.get("data"), now)
+        contract.record_head_seq, contract.record_head_hash = event.seq, event.hash
+        events.append(event)
+    Event.objects.bulk_create(events)
+    update_rows(Contract, [i["contract"] for i in items], ["record_head_seq", "record_head_hash"])
+    return events
 
 
 @dataclass

@@ -115,3 +115,39 @@ def test_two_sweepers_at_once_expire_each_offer_once():
     assert set(Contract.objects.values_list("state", flat=True)) == {ContractState.EXPIRED}
     for offer in offers:
         assert Event.objects.filter(contract=offer, kind="offer.expired").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_batch_is_redone_item_by_item(client_user, freelancer, monkeypatch):
+    from marketplace import deadlines
+
+    offers = [make_offer(client_user, freelancer, title=f"Offer {i}") for i in range(3)]
+    sweep = deadlines.SWEEPS["offer_expiry"]
+
+    def broken_batch(ids):
+        raise RuntimeError("a bad row")
+
+    monkeypatch.setitem(deadlines.SWEEPS, "offer_expiry",
+                        deadlines.Sweep(name=sweep.name, due=sweep.due, handle=sweep.handle,
+                                        contract_of=sweep.contract_of, handle_batch=broken_batch))
+    with later(days=15):
+        report = process_deadlines(only=["offer_expiry"])
+    assert report.handled == {"offer_expiry": 3} and report.failed == 0
+    assert {o.state for o in Contract.objects.filter(pk__in=[o.pk for o in offers])} == {"expired"}
+
+
+@pytest.mark.django_db
+def test_batch_and_single_expiry_write_the_same_record(client_user, freelancer):
+    from contracts.services.offers import offer_expire, offers_expire_due
+
+    one, many = make_offer(client_user, freelancer), make_offer(client_user, freelancer)
+    with later(days=15):
+        offer_expire(contract=one)
+        assert offers_expire_due(ids=[many.pk]) == 1
+    single = Event.objects.filter(contract=one).order_by("-seq").first()
+    batch = Event.objects.filter(contract=many).order_by("-seq").first()
+    assert (single.kind, single.text, single.actor, single.from_state, single.to_state) == (
+        batch.kind, batch.text, batch.actor, batch.from_state, batch.to_state)
+    assert Notification.objects.filter(contract=one).count() == Notification.objects.filter(
+        contract=many).count() == 3  # the offer, and the expiry to both parties
+    assert set(many.milestones.values_list("state", flat=True)) == {"void"}
