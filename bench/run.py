@@ -166,6 +166,8 @@ def bench_deadlines(scale: float) -> dict:
     """100k due items (at scale 1) through the real services, once with one worker and once
     with two; each run has its own 100k items."""
     User = get_user_model()
+    if User.objects.filter(role="client").count() < 100:
+        dataset.users(4000, "d")
     clients = list(User.objects.filter(role="client").values_list("pk", flat=True)[:2000])
     freelancers = list(User.objects.filter(role="freelancer").values_list("pk", flat=True)[:2000])
     items = int(100_000 * scale)

@@ -46,7 +46,19 @@ def contract_page(user, contract_id: int) -> Contract:
                     .get(pk=contract_id))
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
-    return _with_thread_and_record(contract)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects([contract], "milestones")
+    # The page shows the latest of the thread and the timeline; the record page has it all.
+    contract.recent_events = list(reversed(
+        contract.events.select_related("actor").order_by("-seq")[:RECENT]))
+    contract.recent_messages = list(reversed(
+        contract.messages.select_related("author").prefetch_related("attachments")
+        .order_by("-created_at", "-id")[:RECENT]))
+    return contract
+
+
+RECENT = 30
 
 
 def _with_thread_and_record(contract: Contract) -> Contract:
@@ -78,6 +90,13 @@ def attachment_for(user, attachment_id: int) -> Attachment:
         return qs.get(pk=attachment_id)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def live_offers(user):
+    """Offers the user made or received that still wait for an answer, soonest first."""
+    return (Contract.objects.filter(Q(client=user) | Q(freelancer=user),
+                                    state=ContractState.OFFERED)
+            .select_related("client", "freelancer").order_by("deadline_at"))
 
 
 def offers_awaiting(user):
@@ -142,4 +161,4 @@ def milestones_needing_action(user):
     return (Milestone.objects.filter(Q(contract__client=user) | Q(contract__freelancer=user),
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])
-            .select_related("contract").order_by("deadline_at", "contract_id", "position")[:100])
+            .select_related("contract").order_by("deadline_at", "contract_id", "position"))

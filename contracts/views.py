@@ -82,12 +82,17 @@ def contract_detail(request, pk: int):
 
     return render(request, "contracts/detail.html", {
         "contract": contract,
-        "case": current_case(contract),
+        # A case is shown while one runs, and after it ended the contract.
+        "case": current_case(contract) if contract.state in (
+            ContractState.CANCELLATION_REQUESTED, ContractState.DISPUTED,
+            ContractState.CANCELLED) else None,
         "can_request_cancellation":
             refusal_reason(contract, "request_cancellation", request.user) is None,
         "milestones": milestones,
-        "money": selectors.money_summary(contract, milestones,
-                                         Settlement.objects.filter(contract=contract).first()),
+        "money": selectors.money_summary(
+            contract, milestones,
+            Settlement.objects.filter(contract=contract).first()
+            if contract.state == ContractState.CANCELLED else None),
         "actions": available(CONTRACT_ACTIONS, contract, request.user),
         "can_add_milestone": is_client and contract.state == ContractState.ACTIVE,
         "message_form": MessageForm() if can_post(contract, request.user) else None,

@@ -36,7 +36,8 @@ def cancellation_page(user, pk: int) -> CancellationRequest:
 
 def dispute_for_party(user, pk: int) -> Dispute:
     try:
-        return (Dispute.objects.filter(_party_filter(user))
+        # The frozen snapshot can be large and only the record and the console show it.
+        return (Dispute.objects.filter(_party_filter(user)).defer("snapshot")
                 .select_related("contract", "contract__client", "contract__freelancer",
                                 "cancellation_request", "opened_by", "mediator", "arbitrator")
                 .get(pk=pk))
@@ -57,10 +58,11 @@ def dispute_room(user, pk: int) -> Dispute:
         Prefetch("offers", queryset=SettlementOffer.objects.select_related("made_by")),
         Prefetch("proposals", queryset=Proposal.objects.select_related("author")),
         Prefetch("evidence", queryset=Attachment.objects.select_related("uploaded_by")),
-        Prefetch("messages", queryset=Message.objects.select_related("author")
-                 .prefetch_related("attachments").order_by("created_at", "id")),
         "contract__milestones",
     )
+    # The room shows the latest messages; the record has them all.
+    dispute.recent_messages = list(reversed(
+        dispute.messages.select_related("author").order_by("-created_at", "-id")[:30]))
     proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
     dispute._current_proposal = proposals[-1] if proposals else None
     for proposal in dispute.proposals.all():
@@ -82,17 +84,16 @@ def current_case(contract):
             .select_related("dispute", "turn_user").order_by("-created_at", "-id").first())
 
 
-def requests_awaiting(user):
-    """Live cancellation requests where it is this user's move."""
-    return (CancellationRequest.objects.filter(
-        turn_user=user, state__in=[CancellationState.OPEN, CancellationState.DENIED])
-        .select_related("contract").order_by("deadline_at"))
-
-
-def requests_waiting_on_others(user):
+def live_requests(user):
+    """The user's live cancellation requests (whoever's move it is), soonest deadline first."""
     return (CancellationRequest.objects.filter(
         _party_filter(user), state__in=[CancellationState.OPEN, CancellationState.DENIED])
-        .exclude(turn_user=user).select_related("contract", "turn_user").order_by("deadline_at"))
+        .select_related("contract", "turn_user").order_by("deadline_at"))
+
+
+def requests_awaiting(user):
+    """Live cancellation requests where it is this user's move."""
+    return live_requests(user).filter(turn_user=user)
 
 
 def overdue_q(now):

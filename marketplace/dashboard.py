@@ -21,24 +21,20 @@ class ActionItem:
 def _offer_items(user) -> list[ActionItem]:
     from contracts import selectors
 
-    items = [
-        ActionItem(
-            title=_("Answer the offer “%(title)s”") % {"title": c.title},
-            detail=_("from %(name)s") % {"name": c.client.display_name},
-            url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer"),
-        )
-        for c in selectors.offers_awaiting(user)
-    ]
-    items += [
-        ActionItem(
-            title=_("Offer “%(title)s” awaits %(name)s")
-            % {"title": c.title, "name": c.freelancer.display_name},
-            detail=_("You can withdraw it until it is answered."),
-            url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer sent"),
-            waiting_on_me=False,
-        )
-        for c in selectors.offers_sent(user)
-    ]
+    items = []
+    for c in selectors.live_offers(user)[:2 * PER_SOURCE]:
+        if c.freelancer_id == user.pk:
+            items.append(ActionItem(
+                title=_("Answer the offer “%(title)s”") % {"title": c.title},
+                detail=_("from %(name)s") % {"name": c.client.display_name},
+                url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer")))
+        else:
+            items.append(ActionItem(
+                title=_("Offer “%(title)s” awaits %(name)s")
+                % {"title": c.title, "name": c.freelancer.display_name},
+                detail=_("You can withdraw it until it is answered."),
+                url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer sent"),
+                waiting_on_me=False))
     return items
 
 
@@ -46,7 +42,7 @@ def _milestone_items(user) -> list[ActionItem]:
     from contracts import selectors
 
     items = []
-    for m in selectors.milestones_needing_action(user):
+    for m in selectors.milestones_needing_action(user)[:PER_SOURCE]:
         contract = m.contract
         url = contract.get_absolute_url() + "#milestones"
         mine = user.pk == contract.client_id
@@ -69,27 +65,23 @@ def _milestone_items(user) -> list[ActionItem]:
 def _case_items(user) -> list[ActionItem]:
     from disputes import selectors
 
-    items = [
-        ActionItem(
-            title=(_("Respond to the denial on “%(title)s”") if r.state == "denied"
-                   else _("Answer the cancellation request on “%(title)s”"))
-            % {"title": r.contract.title},
-            detail=_("Terms: %(amount)s to the freelancer") % {
-                "amount": format_money(r.amount_to_freelancer_cents)},
-            url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
-        )
-        for r in selectors.requests_awaiting(user)
-    ]
-    items += [
-        ActionItem(
-            title=_("Cancellation request on “%(title)s” awaits %(name)s")
-            % {"title": r.contract.title, "name": r.turn_user.display_name},
-            detail=_("The current terms apply if the deadline passes in silence."),
-            url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
-            waiting_on_me=False,
-        )
-        for r in selectors.requests_waiting_on_others(user)
-    ]
+    items = []
+    for r in selectors.live_requests(user)[:2 * PER_SOURCE]:
+        if r.turn_user_id == user.pk:
+            items.append(ActionItem(
+                title=(_("Respond to the denial on “%(title)s”") if r.state == "denied"
+                       else _("Answer the cancellation request on “%(title)s”"))
+                % {"title": r.contract.title},
+                detail=_("Terms: %(amount)s to the freelancer") % {
+                    "amount": format_money(r.amount_to_freelancer_cents)},
+                url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation")))
+        else:
+            items.append(ActionItem(
+                title=_("Cancellation request on “%(title)s” awaits %(name)s")
+                % {"title": r.contract.title, "name": r.turn_user.display_name},
+                detail=_("The current terms apply if the deadline passes in silence."),
+                url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
+                waiting_on_me=False))
     return items
 
 
@@ -115,15 +107,20 @@ def _dispute_items(user) -> list[ActionItem]:
                    detail=_("Offers, evidence and the mediator's proposal are in the dispute "
                             "room."),
                    url=d.get_absolute_url(), deadline=d.deadline_at, badge=_("Dispute"))
-        for d in selectors.disputes_awaiting(user)
+        for d in selectors.disputes_awaiting(user)[:PER_SOURCE]
     ]
 
 
 PROVIDERS = [_case_items, _dispute_items, _offer_items, _milestone_items, _feedback_items]
 
 
+# Each source lists at most this many items: the dashboard is a to-do list, not an archive
+# (the contracts page lists everything).
+PER_SOURCE = 25
+
+
 def action_items(user) -> list[ActionItem]:
-    items = [item for provider in PROVIDERS for item in provider(user)]
+    items = [item for provider in PROVIDERS for item in provider(user)[:PER_SOURCE]]
     far = datetime.max.replace(tzinfo=None)
     return sorted(
         items,

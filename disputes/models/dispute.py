@@ -286,11 +286,10 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
 
     @property
     def current_proposal(self):
-        cached = getattr(self, "_current_proposal", None)
-        if cached is None:
-            cached = self.proposals.filter(kind=ProposalKind.PROPOSAL).order_by("-round").first()
-            self._current_proposal = cached
-        return cached
+        if not hasattr(self, "_current_proposal"):
+            self._current_proposal = (self.proposals.filter(kind=ProposalKind.PROPOSAL)
+                                      .order_by("-round").first())
+        return self._current_proposal
 
     @property
     def sla_due_at(self):
