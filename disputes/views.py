@@ -106,7 +106,7 @@ def dispute_detail(request, pk: int):
         offer.actions = available(OFFER_ACTIONS, offer, user) if dispute.state in (
             "negotiation", "mediation") else []
     return render(request, "disputes/dispute_detail.html", {
-        "dispute": dispute, "contract": dispute.contract, "case": dispute.cancellation_request,
+        "dispute": dispute, "contract": dispute.contract,
         "actions": available(DISPUTE_ACTIONS, dispute, user),
         "offers": offers,
         "proposal": dispute.current_proposal,
