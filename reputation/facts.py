@@ -14,52 +14,56 @@ from reputation.models import Feedback
 from reputation.scoring import ContractFacts
 
 ENDED = [ContractState.COMPLETED, ContractState.CANCELLED, ContractState.CLOSED]
-CHUNK = 2000
-
-
-def _chunks(ids: list[int]):
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+CHUNK = 10_000
 
 
 def collect(contracts) -> dict[int, list[ContractFacts]]:
-    """Facts per user id for the given contracts (a queryset, filtered to ended ones here)."""
-    rows = list(contracts.filter(state__in=ENDED).values_list(
-        "pk", "title", "ended_at", "state", "client_id", "freelancer_id", "settlement__fault"))
-    ids = [row[0] for row in rows]
+    """Facts per user id for the given contracts (a queryset, filtered to ended ones here).
+
+    One query per table, each joined to the contracts in the database (a subquery, never a
+    long list of ids), streamed in chunks.
+    """
+    ended = contracts.filter(state__in=ENDED)
+    in_ended = ended.values("pk")
     timeouts = defaultdict(lambda: defaultdict(int))
-    lost = defaultdict(lambda: defaultdict(int))
+    for contract_id, role in (CancellationRequest.objects
+                              .filter(contract__in=in_ended, state=CancellationState.AUTO_ACCEPTED)
+                              .exclude(timed_out_role="")
+                              .values_list("contract_id", "timed_out_role").iterator(CHUNK)):
+        timeouts[contract_id][role] += 1
     initiator = {}
+    for contract_id, role in (CancellationRequest.objects.filter(contract__in=in_ended)
+                              .exclude(state__in=[CancellationState.WITHDRAWN,
+                                                  CancellationState.LAPSED])
+                              .order_by("created_at", "pk")
+                              .values_list("contract_id", "initiator_role").iterator(CHUNK)):
+        initiator[contract_id] = role  # the last live request is the one that ended it
+    lost = defaultdict(lambda: defaultdict(int))
+    for contract_id, role in (Dispute.objects.filter(contract__in=in_ended).exclude(lost_by="")
+                              .values_list("contract_id", "lost_by").iterator(CHUNK)):
+        lost[contract_id][role] += 1
     ratings, unexplained = {}, set()
-    for chunk in _chunks(ids):
-        for contract_id, role, state in (CancellationRequest.objects.filter(contract_id__in=chunk)
-                                         .order_by("created_at", "pk")
-                                         .values_list("contract_id", "timed_out_role", "state")):
-            if state == CancellationState.AUTO_ACCEPTED and role:
-                timeouts[contract_id][role] += 1
-        for contract_id, role in (CancellationRequest.objects.filter(contract_id__in=chunk)
-                                  .exclude(state__in=[CancellationState.WITHDRAWN,
-                                                      CancellationState.LAPSED])
-                                  .order_by("created_at", "pk")
-                                  .values_list("contract_id", "initiator_role")):
-            initiator[contract_id] = role  # the last live request is the one that ended it
-        for contract_id, role in (Dispute.objects.filter(contract_id__in=chunk)
-                                  .exclude(lost_by="").values_list("contract_id", "lost_by")):
-            lost[contract_id][role] += 1
-        for contract_id, author_role, rating, explained in (
-                Feedback.objects.filter(contract_id__in=chunk, revealed_at__isnull=False)
-                .values_list("contract_id", "author_role", "rating", "explained_clearly")):
-            receiver_role = "freelancer" if author_role == "client" else "client"
-            ratings[(contract_id, receiver_role)] = rating
-            if author_role == "freelancer" and explained is False:
-                unexplained.add(contract_id)
+    for contract_id, author_role, rating, explained in (
+            Feedback.objects.filter(contract__in=in_ended, revealed_at__isnull=False)
+            .values_list("contract_id", "author_role", "rating", "explained_clearly")
+            .iterator(CHUNK)):
+        receiver_role = "freelancer" if author_role == "client" else "client"
+        ratings[(contract_id, receiver_role)] = rating
+        if author_role == "freelancer" and explained is False:
+            unexplained.add(contract_id)
     facts: dict[int, list[ContractFacts]] = defaultdict(list)
-    for pk, title, ended_at, state, client_id, freelancer_id, fault in rows:
+    no_timeouts: dict = {}
+    # Ordered by when they ended: the row's place is its rank in every history it is part of.
+    rows = ended.order_by("ended_at", "pk").values_list(
+        "pk", "title", "state", "client_id", "freelancer_id", "settlement__fault")
+    for rank, (pk, title, state, client_id, freelancer_id, fault) in enumerate(rows.iterator(CHUNK)):
+        rank_key = (rank, pk)
+        contract_timeouts, contract_lost = timeouts.get(pk, no_timeouts), lost.get(pk, no_timeouts)
         for user_id, role in ((client_id, "client"), (freelancer_id, "freelancer")):
             facts[user_id].append(ContractFacts(
-                contract_id=pk, title=title, rank_key=(ended_at.timestamp() if ended_at else 0, pk),
-                state=state, role=role, fault=fault or "",
-                timeouts=timeouts[pk][role], disputes_lost=lost[pk][role],
+                contract_id=pk, title=title, rank_key=rank_key, state=state, role=role,
+                fault=fault or "", timeouts=contract_timeouts.get(role, 0),
+                disputes_lost=contract_lost.get(role, 0),
                 without_communication=(role == "client" and state == ContractState.CANCELLED
                                        and initiator.get(pk) == "client" and pk in unexplained),
                 rating=ratings.get((pk, role)),

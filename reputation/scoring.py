@@ -22,10 +22,10 @@ POINTS = {
     "without_communication": -6,  # a client's cancellation the freelancer said was not explained
     "rating_step": 2,  # per star above or below 3 in the rating received on that contract
 }
-EXPLAINED_LINES = 50  # older contracts are summed into one line, so the total stays exact
+EXPLAINED_LINES = 30  # older contracts are summed into one line, so the total stays exact
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ContractFacts:
     """What one ended contract says about one of its parties."""
 
@@ -77,40 +77,61 @@ def _contract_points(f: ContractFacts) -> tuple[int, list[str]]:
     return points, reasons
 
 
+def _points(f: ContractFacts) -> int:
+    """The same sum as _contract_points, without its words (most lines are never shown)."""
+    points = POINTS["completed"] if f.state == "completed" else 0
+    if f.state == "cancelled" and f.fault == f.role:
+        points += POINTS["at_fault"]
+    points += POINTS["timeout"] * f.timeouts + POINTS["dispute_lost"] * f.disputes_lost
+    if f.without_communication:
+        points += POINTS["without_communication"]
+    if f.rating is not None:
+        points += (f.rating - 3) * POINTS["rating_step"]
+    return points
+
+
 def compute(facts: list[ContractFacts]) -> Result:
     """The score and its explanation from a user's ended contracts (any order)."""
     ordered = sorted(facts, key=lambda f: f.rank_key)
-    counts = {
-        "contracts_ended": len(ordered),
-        "completed": sum(f.state == "completed" for f in ordered),
-        "cancelled": sum(f.state == "cancelled" for f in ordered),
-        "at_fault_cancellations": sum(f.state == "cancelled" and f.fault == f.role for f in ordered),
-        "timeouts": sum(f.timeouts for f in ordered),
-        "disputes_lost": sum(f.disputes_lost for f in ordered),
-        "without_communication": sum(f.without_communication for f in ordered),
-        "rating_count": sum(f.rating is not None for f in ordered),
-        "rating_sum": sum(f.rating or 0 for f in ordered),
-    }
-    lines, total = [], BASE
-    recent_from = len(ordered) - RECENT
+    n = len(ordered)
+    recent_from, explained_from = n - RECENT, n - EXPLAINED_LINES
+    counts = dict.fromkeys(["completed", "cancelled", "at_fault_cancellations", "timeouts",
+                            "disputes_lost", "without_communication", "rating_count",
+                            "rating_sum"], 0)
+    counts["contracts_ended"] = n
+    total, older, recent = BASE, 0, []
     for index, f in enumerate(ordered):
-        points, reasons = _contract_points(f)
+        if f.state == "completed":
+            counts["completed"] += 1
+        elif f.state == "cancelled":
+            counts["cancelled"] += 1
+            if f.fault == f.role:
+                counts["at_fault_cancellations"] += 1
+        counts["timeouts"] += f.timeouts
+        counts["disputes_lost"] += f.disputes_lost
+        counts["without_communication"] += f.without_communication
+        if f.rating is not None:
+            counts["rating_count"] += 1
+            counts["rating_sum"] += f.rating
         weight = RECENT_WEIGHT if index >= recent_from else 1
+        if index >= explained_from:
+            points, reasons = _contract_points(f)
+            recent.append({"contract": f.contract_id, "title": f.title, "points": points * weight,
+                           "weight": weight, "reasons": reasons})
+        else:
+            points = _points(f)
+            older += points * weight
         total += points * weight
-        lines.append({"contract": f.contract_id, "title": f.title, "points": points * weight,
-                      "weight": weight, "reasons": reasons})
-    older, recent = lines[:-EXPLAINED_LINES], lines[-EXPLAINED_LINES:]
     explanation = [{"contract": None, "title": "Starting score", "points": BASE, "weight": 1,
                     "reasons": ["every account starts here"]}]
-    if older:
-        explanation.append({"contract": None, "title": f"{len(older)} earlier contracts",
-                            "points": sum(line["points"] for line in older), "weight": 1,
-                            "reasons": ["summed"]})
-    explanation += list(reversed(recent))
+    if explained_from > 0:
+        explanation.append({"contract": None, "title": f"{explained_from} earlier contracts",
+                            "points": older, "weight": 1, "reasons": ["summed"]})
+    explanation += reversed(recent)
     score = max(0, min(100, total))
     if score != total:
         explanation.insert(1, {"contract": None, "title": "Kept within 0–100",
                                "points": score - total, "weight": 1, "reasons": ["bounded"]})
-    if len(ordered) < settings.MIN_CONTRACTS_FOR_SCORE:
+    if n < settings.MIN_CONTRACTS_FOR_SCORE:
         score = None
     return Result(score=score, counts=counts, explanation=explanation)

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Contract
+from marketplace.bulk import update_rows
 from marketplace.models import Role, User
 from reputation.facts import collect, facts_for
 from reputation.models import Reputation
@@ -32,7 +33,7 @@ def recompute_all(*, batch: int = 2000) -> int:
     now = timezone.now()
     facts = collect(Contract.objects.all())
     users = list(User.objects.filter(role__in=[Role.CLIENT, Role.FREELANCER]).only("pk", "role"))
-    existing = set(Reputation.objects.values_list("user_id", flat=True))
+    existing = set(Reputation.objects.values_list("user_id", flat=True).iterator(10_000))
     to_create, to_update = [], []
     for user in users:
         values = _values(user, compute(facts.get(user.pk, [])), now)
@@ -40,11 +41,11 @@ def recompute_all(*, batch: int = 2000) -> int:
         (to_update if user.pk in existing else to_create).append(row)
     with transaction.atomic():
         if to_update:
-            ids = {r.user_id: r for r in to_update}
-            pks = dict(Reputation.objects.filter(user_id__in=list(ids)).values_list("user_id", "pk"))
+            pks = dict(Reputation.objects.values_list("user_id", "pk"))
             for row in to_update:
                 row.pk = pks[row.user_id]
-            Reputation.objects.bulk_update(to_update, FIELDS, batch_size=batch)
+            for start in range(0, len(to_update), batch):
+                update_rows(Reputation, to_update[start:start + batch], FIELDS)
         Reputation.objects.bulk_create(to_create, batch_size=batch)
     return len(users)
 

@@ -1,9 +1,11 @@
 """The score formula on its own: every fault attribution and outcome moves exactly the right
 party by the documented points; recency by rank; the minimum number of contracts."""
 
+from dataclasses import replace
+
 import pytest
 
-from reputation.scoring import BASE, POINTS, ContractFacts, compute
+from reputation.scoring import BASE, EXPLAINED_LINES, POINTS, ContractFacts, compute
 
 
 def facts(n=3, **overrides):
@@ -12,7 +14,7 @@ def facts(n=3, **overrides):
                            role="freelancer") for i in range(1, n + 1)]
     if overrides:
         last = items[-1]
-        items[-1] = ContractFacts(**{**last.__dict__, **overrides})
+        items[-1] = replace(last, **overrides)
     return items
 
 
@@ -48,10 +50,10 @@ def test_each_fact_moves_the_score_by_its_documented_points(overrides, delta):
 
 def test_recent_contracts_count_double_by_rank_not_by_time():
     # two-star ratings (net 0 per contract) keep the total away from the 0–100 bounds
-    history = [ContractFacts(**{**f.__dict__, "rating": 2}) for f in facts(15)]
+    history = [replace(f, rating=2) for f in facts(15)]
     # make the oldest contract an at-fault cancellation, then the newest
-    old_fault = [ContractFacts(**{**history[0].__dict__, "state": "cancelled", "fault": "freelancer"}), *history[1:]]
-    new_fault = [*history[:-1], ContractFacts(**{**history[-1].__dict__, "state": "cancelled", "fault": "freelancer"})]
+    old_fault = [replace(history[0], state="cancelled", fault="freelancer"), *history[1:]]
+    new_fault = [*history[:-1], replace(history[-1], state="cancelled", fault="freelancer")]
     delta_old = compute(history).score - compute(old_fault).score
     delta_new = compute(history).score - compute(new_fault).score
     assert compute(history).score == BASE
@@ -74,8 +76,9 @@ def test_the_score_is_bounded_and_the_explanation_adds_up():
 def test_explanation_names_the_contracts_newest_first_and_sums_older_ones():
     result = compute(facts(60))
     contracts = [line["contract"] for line in result.explanation if line["contract"]]
-    assert contracts[:3] == [60, 59, 58] and len(contracts) == 50
-    assert any(line["title"] == "10 earlier contracts" for line in result.explanation)
+    assert contracts[:3] == [60, 59, 58] and len(contracts) == EXPLAINED_LINES
+    assert any(line["title"] == f"{60 - EXPLAINED_LINES} earlier contracts"
+               for line in result.explanation)
     assert sum(line["points"] for line in result.explanation) == min(100, result.score)
 
 
