@@ -20,7 +20,7 @@ from marketplace.errors import DomainError
 from marketplace.fsm import refusal_reason
 from marketplace.models import Role
 from marketplace.services.record import verify_chain
-from marketplace.views_helpers import action_view
+from marketplace.views_helpers import action_view, posted_form_view
 
 
 @login_required
@@ -153,20 +153,11 @@ def contract_action(request, pk: int, action: str):
 @require_POST
 def message_create(request, pk: int):
     contract = selectors.contract_for_party(request.user, pk)
-    form = MessageForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            message_post(actor=request.user, contract=contract, body=form.cleaned_data["body"],
-                         files=form.cleaned_data["files"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Message sent."))
-            return redirect(contract.get_absolute_url() + "#thread")
-    else:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-    return redirect(contract.get_absolute_url() + "#message-form")
+    return posted_form_view(
+        request, form=MessageForm(request.POST, request.FILES), done=_("Message sent."),
+        send=lambda data: message_post(actor=request.user, contract=contract,
+                                       body=data["body"], files=data["files"]),
+        redirect_to=contract.get_absolute_url() + "#thread")
 
 
 @login_required

@@ -18,7 +18,7 @@ from disputes.stepper import cancellation_steps, dispute_steps
 from marketplace.actions import available
 from marketplace.errors import DomainError
 from marketplace.fsm import refusal_reason
-from marketplace.views_helpers import action_view
+from marketplace.views_helpers import action_view, posted_form_view
 
 
 @login_required
@@ -81,19 +81,11 @@ def cancellation_action(request, pk: int, action: str):
 @require_POST
 def cancellation_message_create(request, pk: int):
     case = selectors.cancellation_for_party(request.user, pk)
-    form = MessageForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            cancellation_message(actor=request.user, request=case, body=form.cleaned_data["body"],
-                                 files=form.cleaned_data["files"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Message sent."))
-    else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect(case.get_absolute_url() + "#dialogue")
+    return posted_form_view(
+        request, form=MessageForm(request.POST, request.FILES), done=_("Message sent."),
+        send=lambda data: cancellation_message(actor=request.user, request=case,
+                                               body=data["body"], files=data["files"]),
+        redirect_to=case.get_absolute_url() + "#dialogue")
 
 
 @login_required
@@ -153,19 +145,12 @@ def dispute_message_create(request, pk: int):
     dispute = selectors.dispute_for_party(request.user, pk)
     evidence = request.POST.get("kind") == "evidence"
     form = (EvidenceForm if evidence else MessageForm)(request.POST, request.FILES)
-    if form.is_valid():
-        body = form.cleaned_data.get("note") if evidence else form.cleaned_data["body"]
-        try:
-            dispute_message(actor=request.user, dispute=dispute, body=body,
-                            files=form.cleaned_data["files"], evidence=evidence)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Evidence added.") if evidence else _("Message sent."))
-    else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect(dispute.get_absolute_url() + ("#evidence" if evidence else "#case-thread"))
+    return posted_form_view(
+        request, form=form, done=_("Evidence added.") if evidence else _("Message sent."),
+        send=lambda data: dispute_message(
+            actor=request.user, dispute=dispute, files=data["files"], evidence=evidence,
+            body=data["note"] if evidence else data["body"]),
+        redirect_to=dispute.get_absolute_url() + ("#evidence" if evidence else "#case-thread"))
 
 
 def stats(request):

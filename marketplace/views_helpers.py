@@ -72,3 +72,19 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
         **context, "action": action, "form": form,
         "refusal": action.refusal(obj, request.user), "cancel_url": success_url,
     }, status=400 if request.method == "POST" else 200)
+
+
+def posted_form_view(request, *, form, send, done: str, redirect_to: str):
+    """A form posted from an object's page (a message, evidence): validate, call the service
+    with the cleaned data, report the outcome as a flash message, and go back to the page."""
+    if form.is_valid():
+        try:
+            send(form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(redirect_to)

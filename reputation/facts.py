@@ -55,13 +55,13 @@ def collect(contracts) -> dict[int, list[ContractFacts]]:
     no_timeouts: dict = {}
     # Ordered by when they ended: the row's place is its rank in every history it is part of.
     rows = ended.order_by("ended_at", "pk").values_list(
-        "pk", "title", "state", "client_id", "freelancer_id", "settlement__fault")
-    for rank, (pk, title, state, client_id, freelancer_id, fault) in enumerate(rows.iterator(CHUNK)):
+        "pk", "state", "client_id", "freelancer_id", "settlement__fault")
+    for rank, (pk, state, client_id, freelancer_id, fault) in enumerate(rows.iterator(CHUNK)):
         rank_key = (rank, pk)
         contract_timeouts, contract_lost = timeouts.get(pk, no_timeouts), lost.get(pk, no_timeouts)
         for user_id, role in ((client_id, "client"), (freelancer_id, "freelancer")):
             facts[user_id].append(ContractFacts(
-                contract_id=pk, title=title, rank_key=rank_key, state=state, role=role,
+                contract_id=pk, rank_key=rank_key, state=state, role=role,
                 fault=fault or "", timeouts=contract_timeouts.get(role, 0),
                 disputes_lost=contract_lost.get(role, 0),
                 without_communication=(role == "client" and state == ContractState.CANCELLED

@@ -30,7 +30,6 @@ class ContractFacts:
     """What one ended contract says about one of its parties."""
 
     contract_id: int
-    title: str
     rank_key: tuple  # (ended_at, contract_id): the order of the user's history
     state: str  # completed / cancelled / closed
     role: str  # the party's role on it
@@ -48,33 +47,51 @@ class Result:
     explanation: list = field(default_factory=list)
 
 
-def _contract_points(f: ContractFacts) -> tuple[int, list[str]]:
+def _contract_points(f: ContractFacts) -> tuple[int, list]:
+    """The points one contract gives, and why, as short codes (`reason_text` has the words;
+    the stored explanation stays small enough to rewrite every score quickly)."""
     points, reasons = 0, []
     if f.state == "completed":
         points += POINTS["completed"]
-        reasons.append(f"completed ({POINTS['completed']:+d})")
+        reasons.append(["completed"])
     elif f.state == "cancelled":
         if f.fault == f.role:
             points += POINTS["at_fault"]
-            reasons.append(f"cancelled, your fault ({POINTS['at_fault']:+d})")
+            reasons.append(["at_fault"])
         else:
-            reasons.append("cancelled, not your fault (no effect)")
+            reasons.append(["not_at_fault"])
     else:
-        reasons.append("closed for inactivity, no fault (no effect)")
+        reasons.append(["closed"])
     if f.timeouts:
         points += POINTS["timeout"] * f.timeouts
-        reasons.append(f"{f.timeouts} unanswered deadline(s) ({POINTS['timeout'] * f.timeouts:+d})")
+        reasons.append(["timeouts", f.timeouts])
     if f.disputes_lost:
         points += POINTS["dispute_lost"] * f.disputes_lost
-        reasons.append(f"{f.disputes_lost} dispute(s) lost ({POINTS['dispute_lost'] * f.disputes_lost:+d})")
+        reasons.append(["lost", f.disputes_lost])
     if f.without_communication:
         points += POINTS["without_communication"]
-        reasons.append(f"cancelled without proper communication ({POINTS['without_communication']:+d})")
+        reasons.append(["no_communication"])
     if f.rating is not None:
-        step = (f.rating - 3) * POINTS["rating_step"]
-        points += step
-        reasons.append(f"rated {f.rating}/5 ({step:+d})")
+        points += (f.rating - 3) * POINTS["rating_step"]
+        reasons.append(["rating", f.rating])
     return points, reasons
+
+
+def reason_text(code: list) -> str:
+    """The words for one reason code of a stored explanation."""
+    kind, *args = code
+    n = args[0] if args else 0
+    return {
+        "completed": f"completed ({POINTS['completed']:+d})",
+        "at_fault": f"cancelled, your fault ({POINTS['at_fault']:+d})",
+        "not_at_fault": "cancelled, not your fault (no effect)",
+        "closed": "closed for inactivity, no fault (no effect)",
+        "timeouts": f"{n} unanswered deadline(s) ({POINTS['timeout'] * n:+d})",
+        "lost": f"{n} dispute(s) lost ({POINTS['dispute_lost'] * n:+d})",
+        "no_communication": ("cancelled without proper communication "
+                             f"({POINTS['without_communication']:+d})"),
+        "rating": f"rated {n}/5 ({(n - 3) * POINTS['rating_step']:+d})",
+    }.get(kind, kind)
 
 
 def _points(f: ContractFacts) -> int:
@@ -116,22 +133,22 @@ def compute(facts: list[ContractFacts]) -> Result:
         weight = RECENT_WEIGHT if index >= recent_from else 1
         if index >= explained_from:
             points, reasons = _contract_points(f)
-            recent.append({"contract": f.contract_id, "title": f.title, "points": points * weight,
+            recent.append({"contract": f.contract_id, "points": points * weight,
                            "weight": weight, "reasons": reasons})
         else:
             points = _points(f)
             older += points * weight
         total += points * weight
     explanation = [{"contract": None, "title": "Starting score", "points": BASE, "weight": 1,
-                    "reasons": ["every account starts here"]}]
+                    "reasons": []}]
     if explained_from > 0:
         explanation.append({"contract": None, "title": f"{explained_from} earlier contracts",
-                            "points": older, "weight": 1, "reasons": ["summed"]})
+                            "points": older, "weight": 1, "reasons": []})
     explanation += reversed(recent)
     score = max(0, min(100, total))
     if score != total:
         explanation.insert(1, {"contract": None, "title": "Kept within 0–100",
-                               "points": score - total, "weight": 1, "reasons": ["bounded"]})
+                               "points": score - total, "weight": 1, "reasons": []})
     if n < settings.MIN_CONTRACTS_FOR_SCORE:
         score = None
     return Result(score=score, counts=counts, explanation=explanation)

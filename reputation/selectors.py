@@ -90,3 +90,19 @@ def feedback_to_leave(user):
     for contract in contracts:
         contract.feedback_closes_at = contract.ended_at + window
     return contracts
+
+
+def explanation_lines(reputation) -> list[dict]:
+    """A stored explanation in words, with the contracts' titles (one query)."""
+    from contracts.models import Contract
+    from reputation.scoring import reason_text
+
+    if reputation is None:
+        return []
+    lines = reputation.explanation
+    titles = dict(Contract.objects.filter(pk__in=[line["contract"] for line in lines
+                                                  if line.get("contract")])
+                  .values_list("pk", "title"))
+    return [{**line, "title": line.get("title") or titles.get(line["contract"], ""),
+             "reasons": [reason_text(code) for code in line.get("reasons", [])]}
+            for line in lines]

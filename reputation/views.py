@@ -42,6 +42,7 @@ def profile(request, username: str):
         "person": person, "reputation": reputation,
         "feedback_page": _page(request, selectors.revealed_feedback_about(person)),
         "history": selectors.rating_history(person),
+        "explanation": selectors.explanation_lines(reputation),
         "reply_form": ReplyForm() if request.user.is_authenticated and request.user.pk == person.pk else None,
     })
 

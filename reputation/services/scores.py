@@ -1,18 +1,15 @@
 """Keeping reputation scores current: after each event that changes them, and in bulk."""
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contracts.models import Contract
-from marketplace.bulk import update_rows
 from marketplace.models import Role, User
 from reputation.facts import collect, facts_for
 from reputation.models import Reputation
 from reputation.scoring import compute
-
-FIELDS = ["role", "score", "contracts_ended", "completed", "cancelled", "at_fault_cancellations",
-          "timeouts", "disputes_lost", "without_communication", "rating_count", "rating_sum",
-          "explanation", "computed_at"]
 
 
 def _values(user, result, now) -> dict:
@@ -28,26 +25,41 @@ def reputation_refresh(*, user) -> Reputation:
     return reputation
 
 
-def recompute_all(*, batch: int = 2000) -> int:
-    """Rebuild every client's and freelancer's score from the records; returns how many."""
+def recompute_all(*, batch: int = 5000) -> int:
+    """Rebuild every client's and freelancer's score from the records; returns how many.
+    The table is derived data: it is emptied and rewritten in one transaction."""
     now = timezone.now()
     facts = collect(Contract.objects.all())
-    users = list(User.objects.filter(role__in=[Role.CLIENT, Role.FREELANCER]).only("pk", "role"))
-    existing = set(Reputation.objects.values_list("user_id", flat=True).iterator(10_000))
-    to_create, to_update = [], []
-    for user in users:
-        values = _values(user, compute(facts.get(user.pk, [])), now)
-        row = Reputation(user_id=user.pk, **values)
-        (to_update if user.pk in existing else to_create).append(row)
+    users = User.objects.filter(role__in=[Role.CLIENT, Role.FREELANCER]).values_list("pk", "role")
+    rows = []
+    for user_id, role in users.iterator(10_000):
+        result = compute(facts.get(user_id, []))
+        rows.append(Reputation(user_id=user_id, role=role, score=result.score, **result.counts,
+                               explanation=result.explanation, computed_at=now))
     with transaction.atomic():
-        if to_update:
-            pks = dict(Reputation.objects.values_list("user_id", "pk"))
-            for row in to_update:
-                row.pk = pks[row.user_id]
-            for start in range(0, len(to_update), batch):
-                update_rows(Reputation, to_update[start:start + batch], FIELDS)
-        Reputation.objects.bulk_create(to_create, batch_size=batch)
-    return len(users)
+        Reputation.objects.all().delete()
+        if connection.vendor == "postgresql":
+            _copy_rows(rows)
+        else:
+            Reputation.objects.bulk_create(rows, batch_size=batch)
+    return len(rows)
+
+
+COLUMNS = ["user_id", "role", "score", "contracts_ended", "completed", "cancelled",
+           "at_fault_cancellations", "timeouts", "disputes_lost", "without_communication",
+           "rating_count", "rating_sum", "explanation", "computed_at"]
+
+
+def _copy_rows(rows) -> None:
+    """PostgreSQL's COPY: the fastest way to write thousands of rows at once."""
+    table = Reputation._meta.db_table
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([r.user_id, r.role, r.score, r.contracts_ended, r.completed,
+                            r.cancelled, r.at_fault_cancellations, r.timeouts, r.disputes_lost,
+                            r.without_communication, r.rating_count, r.rating_sum,
+                            json.dumps(r.explanation), r.computed_at])
 
 
 def on_reputation_changed(sender, users, **kwargs) -> None:

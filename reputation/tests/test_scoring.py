@@ -10,7 +10,7 @@ from reputation.scoring import BASE, EXPLAINED_LINES, POINTS, ContractFacts, com
 
 def facts(n=3, **overrides):
     """n completed contracts, then the overrides applied to the last one."""
-    items = [ContractFacts(contract_id=i, title=f"C{i}", rank_key=(i, i), state="completed",
+    items = [ContractFacts(contract_id=i, rank_key=(i, i), state="completed",
                            role="freelancer") for i in range(1, n + 1)]
     if overrides:
         last = items[-1]
@@ -62,7 +62,7 @@ def test_recent_contracts_count_double_by_rank_not_by_time():
 
 
 def test_the_score_is_bounded_and_the_explanation_adds_up():
-    bad = [ContractFacts(contract_id=i, title="x", rank_key=(i, i), state="cancelled",
+    bad = [ContractFacts(contract_id=i, rank_key=(i, i), state="cancelled",
                          role="client", fault="client", timeouts=1, disputes_lost=1)
            for i in range(8)]
     result = compute(bad)
