@@ -54,13 +54,15 @@ def users(n: int, prefix: str) -> tuple[list[int], list[int]]:
     for i in range(n):
         role = "client" if i % 2 == 0 else "freelancer"
         skills = ", ".join(rng.sample(SKILLS, 3)) if role == "freelancer" else ""
+        headline = "Developer" if role == "freelancer" else ""
+        search = " ".join([f"{prefix}{i}", f"First{i}", f"Last{i}", headline, skills, ""]).lower()
         rows.append((start + i, password, None, False, f"{prefix}{i}", f"First{i}", f"Last{i}",
                      f"{prefix}{i}@bench.invalid", False, True, NOW, role, "UTC",
-                     "Developer" if role == "freelancer" else "", "", skills, None))
+                     headline, "", skills, None, search))
     _copy("marketplace_user",
           ["id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
            "email", "is_staff", "is_active", "date_joined", "role", "timezone", "headline", "bio",
-           "skills", "closed_at"], rows)
+           "skills", "closed_at", "search_text"], rows)
     _fix_sequence("marketplace_user")
     ids = [r[0] for r in rows]
     return ids[0::2], ids[1::2]

@@ -12,13 +12,17 @@ def _terms(query: str) -> list[str]:
     return [t for t in (query or "").split() if len(t) <= 50][:MAX_TERMS]
 
 
-def _relevance(terms, strong: list[str], weak: list[str]):
-    """Two points per term found in a strong field (skills, title), one in a weak one."""
+def _relevance(terms, strong: list[str], weak: list[str] | None):
+    """Two points per term found in a strong field (skills, title), one in a weak one. With
+    `weak=None` every term is known to match somewhere (the rows were filtered on it)."""
     score = Value(0, output_field=IntegerField())
     for term in terms:
         strong_q = Q()
         for f in strong:
             strong_q |= Q(**{f"{f}__icontains": term})
+        if weak is None:
+            score = score + Case(When(strong_q, then=2), default=1, output_field=IntegerField())
+            continue
         weak_q = Q()
         for f in weak:
             weak_q |= Q(**{f"{f}__icontains": term})
@@ -30,12 +34,10 @@ def _relevance(terms, strong: list[str], weak: list[str]):
 def freelancer_directory(query: str = ""):
     """Freelancers matching the query, by relevance, then score (no score: after scored)."""
     terms = _terms(query)
-    qs = (User.objects.filter(role=Role.FREELANCER, is_active=True)
-          .select_related("reputation")
-          .annotate(relevance=_relevance(terms, ["skills", "headline"],
-                                         ["username", "first_name", "last_name", "bio"])))
-    if terms:
-        qs = qs.filter(relevance__gt=0)
+    qs = User.objects.filter(role=Role.FREELANCER, is_active=True).select_related("reputation")
+    for term in terms:  # every term must match somewhere (indexed on PostgreSQL)
+        qs = qs.filter(search_text__contains=term.lower())
+    qs = qs.annotate(relevance=_relevance(terms, ["skills", "headline"], None))
     return qs.order_by("-relevance", F("reputation__score").desc(nulls_last=True), "username")
 
 

@@ -38,9 +38,22 @@ class User(AbstractUser):
     )
     # Set when the user closes the account: personal data is pseudonymised, the record stays.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Lower-case name, headline, skills and bio, for the directory's search (a trigram index
+    # on PostgreSQL makes "contains" fast); kept in step by save().
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return " ".join([self.username, self.first_name, self.last_name, self.headline,
+                         self.skills, self.bio]).lower()
 
     @property
     def is_client(self) -> bool:

@@ -122,7 +122,8 @@ def _grow_to(total: int):
     users = User.objects.bulk_create(
         User(username=f"bulk{i}", email=f"bulk{i}@example.com", password=password,
              role=Role.FREELANCER if i % 2 else Role.CLIENT, skills="Django, SQL",
-             headline="Developer") for i in range(start, total))
+             headline="Developer", search_text=f"bulk{i} developer django, sql")
+        for i in range(start, total))
     Reputation.objects.bulk_create(Reputation(user=u, role=u.role, score=(u.pk * 7) % 100)
                                    for u in users)
     Job.objects.bulk_create(Job(client=u, title=f"Django job {u.pk}", description="Upgrade",
@@ -142,6 +143,9 @@ def test_directory_and_board_query_count_is_constant(client, path):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 6
     assert Job.objects.count() == 1000 and User.objects.filter(role="freelancer").count() == 1000
+    if "q=" in path:  # the search found them all, not an empty page
+        assert response.content.decode().count("data-username=" if "freelancers" in path
+                                               else "data-job=") == 20
 
 
 def test_directory_pages_and_search_ranks_skill_matches_first(client):
