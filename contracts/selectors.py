@@ -58,7 +58,7 @@ def contract_page(user, contract_id: int) -> Contract:
     return contract
 
 
-RECENT = 30
+RECENT = 20
 
 
 def _with_thread_and_record(contract: Contract) -> Contract:

@@ -157,7 +157,8 @@ def message_create(request, pk: int):
         request, form=MessageForm(request.POST, request.FILES), done=_("Message sent."),
         send=lambda data: message_post(actor=request.user, contract=contract,
                                        body=data["body"], files=data["files"]),
-        redirect_to=contract.get_absolute_url() + "#thread")
+        redirect_to=contract.get_absolute_url() + "#thread",
+        failed_to=contract.get_absolute_url() + "#message-form")
 
 
 @login_required

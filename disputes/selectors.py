@@ -64,7 +64,7 @@ def dispute_room(user, pk: int) -> Dispute:
     )
     # The room shows the latest messages; the record has them all.
     dispute.recent_messages = list(reversed(
-        dispute.messages.select_related("author").order_by("-created_at", "-id")[:30]))
+        dispute.messages.select_related("author").order_by("-created_at", "-id")[:20]))
     proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
     dispute._current_proposal = proposals[-1] if proposals else None
     for proposal in dispute.proposals.all():

@@ -74,9 +74,11 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
     }, status=400 if request.method == "POST" else 200)
 
 
-def posted_form_view(request, *, form, send, done: str, redirect_to: str):
+def posted_form_view(request, *, form, send, done: str, redirect_to: str,
+                     failed_to: str | None = None):
     """A form posted from an object's page (a message, evidence): validate, call the service
-    with the cleaned data, report the outcome as a flash message, and go back to the page."""
+    with the cleaned data, report the outcome as a flash message, and go back to the page
+    (to `failed_to`, e.g. the form itself, when it was refused)."""
     if form.is_valid():
         try:
             send(form.cleaned_data)
@@ -84,7 +86,8 @@ def posted_form_view(request, *, form, send, done: str, redirect_to: str):
             messages.error(request, exc.message)
         else:
             messages.success(request, done)
+            return redirect(redirect_to)
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-    return redirect(redirect_to)
+    return redirect(failed_to or redirect_to)
