@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 
 from contracts.models import Attachment, Contract, ContractState, Message
-from marketplace.models import Event
+from marketplace.models import Event, User
 
 
 def contracts_for(user):
@@ -50,12 +50,20 @@ def contract_page(user, contract_id: int) -> Contract:
 
     prefetch_related_objects([contract], "milestones")
     # The page shows the latest of the thread and the timeline; the record page has it all.
+    # Only what the timeline and thread show: whole rows (event data, hashes, the authors'
+    # password hashes and profiles) made reading them most of the page's cost.
     contract.recent_events = list(reversed(
-        contract.events.select_related("actor").order_by("-seq")[:RECENT]))
+        contract.events.select_related("actor")
+        .only("contract_id", "seq", "created_at", "actor_id", "text", *User.name_fields("actor"))
+        .order_by("-seq")[:RECENT]))
     contract.recent_messages = list(reversed(
-        contract.messages.select_related("author").prefetch_related("attachments")
+        contract.messages.select_related("author")
+        .only("contract_id", "author_id", "body", "created_at", *User.name_fields("author"))
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.only(
+            "message_id", "original_name", "size", "sha256")))
         .order_by("-created_at", "-id")[:RECENT]))
     return contract
+
 
 
 RECENT = 20

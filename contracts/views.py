@@ -17,7 +17,7 @@ from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
 from marketplace.actions import available
 from marketplace.errors import DomainError
-from marketplace.fsm import refusal_reason
+from marketplace.fsm import may
 from marketplace.models import Role
 from marketplace.services.record import verify_chain
 from marketplace.views_helpers import action_view, posted_form_view
@@ -87,7 +87,7 @@ def contract_detail(request, pk: int):
             ContractState.CANCELLATION_REQUESTED, ContractState.DISPUTED,
             ContractState.CANCELLED) else None,
         "can_request_cancellation":
-            refusal_reason(contract, "request_cancellation", request.user) is None,
+            may(contract, "request_cancellation", request.user),
         "milestones": milestones,
         "money": selectors.money_summary(
             contract, milestones,

@@ -5,6 +5,7 @@ from django.http import Http404
 
 from contracts.models import Message
 from disputes.models import CancellationRequest, CancellationState, Dispute
+from marketplace.models import User
 
 
 def _party_filter(user) -> Q:
@@ -57,14 +58,14 @@ def dispute_room(user, pk: int) -> Dispute:
     dispute = dispute_for_party(user, pk)
     prefetch_related_objects(
         [dispute],
-        Prefetch("offers", queryset=SettlementOffer.objects.select_related("made_by")),
-        Prefetch("proposals", queryset=Proposal.objects.select_related("author")),
-        Prefetch("evidence", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("offers", queryset=User.with_names(SettlementOffer.objects, "made_by")),
+        Prefetch("proposals", queryset=User.with_names(Proposal.objects, "author")),
+        Prefetch("evidence", queryset=User.with_names(Attachment.objects, "uploaded_by")),
         "contract__milestones",
     )
     # The room shows the latest messages; the record has them all.
     dispute.recent_messages = list(reversed(
-        dispute.messages.select_related("author").order_by("-created_at", "-id")[:20]))
+        User.with_names(dispute.messages, "author").order_by("-created_at", "-id")[:20]))
     proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
     dispute._current_proposal = proposals[-1] if proposals else None
     for proposal in dispute.proposals.all():
@@ -82,8 +83,10 @@ def disputes_awaiting(user):
 
 def current_case(contract):
     """The contract's latest cancellation request (with its dispute), or None."""
+    # The dispute's frozen snapshot can be large; only the record and the console show it.
     return (CancellationRequest.objects.filter(contract=contract)
-            .select_related("dispute", "turn_user").order_by("-created_at", "-id").first())
+            .select_related("dispute", "turn_user").defer("dispute__snapshot")
+            .order_by("-created_at", "-id").first())
 
 
 def live_requests(user):

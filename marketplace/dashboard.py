@@ -6,6 +6,13 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from contracts.money import format_money
+from marketplace.models import User
+
+# The dashboard reads ids, titles, names, states and deadlines only. Loading whole rows
+# (descriptions, snapshots, password hashes) made building and reading its queries most of
+# the page's cost; a field left out here is loaded on access, one query per row, which the
+# dashboard's query-budget test would catch.
+_CONTRACT = ["title", "state", "client_id", "freelancer_id", "deadline_at"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,9 @@ def _offer_items(user) -> list[ActionItem]:
     from contracts import selectors
 
     items = []
-    for c in selectors.live_offers(user)[:2 * PER_SOURCE]:
+    offers = selectors.live_offers(user).only(*_CONTRACT, *User.name_fields("client"),
+                                               *User.name_fields("freelancer"))
+    for c in offers[:2 * PER_SOURCE]:
         if c.freelancer_id == user.pk:
             items.append(ActionItem(
                 title=_("Answer the offer “%(title)s”") % {"title": c.title},
@@ -42,7 +51,10 @@ def _milestone_items(user) -> list[ActionItem]:
     from contracts import selectors
 
     items = []
-    for m in selectors.milestones_needing_action(user)[:PER_SOURCE]:
+    milestones = selectors.milestones_needing_action(user).only(
+        "title", "state", "deadline_at", "contract_id", "position",
+        *(f"contract__{field}" for field in _CONTRACT))
+    for m in milestones[:PER_SOURCE]:
         contract = m.contract
         url = contract.get_absolute_url() + "#milestones"
         mine = user.pk == contract.client_id
@@ -66,7 +78,10 @@ def _case_items(user) -> list[ActionItem]:
     from disputes import selectors
 
     items = []
-    for r in selectors.live_requests(user)[:2 * PER_SOURCE]:
+    requests = selectors.live_requests(user).only(
+        "state", "deadline_at", "turn_user_id", "contract_id", "amount_to_freelancer_cents",
+        "contract__title", "contract__state", *User.name_fields("turn_user"))
+    for r in requests[:2 * PER_SOURCE]:
         if r.turn_user_id == user.pk:
             items.append(ActionItem(
                 title=(_("Respond to the denial on “%(title)s”") if r.state == "denied"
@@ -107,7 +122,8 @@ def _dispute_items(user) -> list[ActionItem]:
                    detail=_("Offers, evidence and the mediator's proposal are in the dispute "
                             "room."),
                    url=d.get_absolute_url(), deadline=d.deadline_at, badge=_("Dispute"))
-        for d in selectors.disputes_awaiting(user)[:PER_SOURCE]
+        for d in selectors.disputes_awaiting(user).only(
+            "state", "deadline_at", "contract_id", "contract__title", "contract__state")[:PER_SOURCE]
     ]
 
 

@@ -40,24 +40,41 @@ def _transition(instance, name: str):
     return meta, state
 
 
-def refusal_reason(instance, name: str, actor) -> str | None:
-    """Why `actor` may not run transition `name` on `instance` now, or None if they may."""
+def _refusal(instance, name: str, actor) -> Callable[[], str] | None:
+    """None if `actor` may run transition `name` on `instance` now, else a function that
+    words why. Wording a refusal costs more than deciding it, and a page decides every
+    button it could show."""
     meta, state = _transition(instance, name)
     if not meta.has_transition(state):
-        label = instance._meta.verbose_name
-        current = getattr(instance, f"get_{meta.field.name}_display")()
-        return _("This is not possible while the %(thing)s is %(state)s.") % {
-            "thing": label,
-            "state": str(current).lower(),
-        }
+        def not_in_this_state() -> str:
+            current = getattr(instance, f"get_{meta.field.name}_display")()
+            return _("This is not possible while the %(thing)s is %(state)s.") % {
+                "thing": instance._meta.verbose_name,
+                "state": str(current).lower(),
+            }
+        return not_in_this_state
     transition = meta.get_transition(state)
     if not transition.has_perm(instance, actor):
-        return _permission_refusal(transition.permission, instance, actor)
+        return lambda: _permission_refusal(transition.permission, instance, actor)
     for condition in transition.conditions:
         if not condition(instance):
-            message = getattr(condition, "refusal", _("This is not possible right now."))
-            return str(message() if callable(message) else message)
+            def unmet(condition=condition) -> str:
+                message = getattr(condition, "refusal", None) or _("This is not possible right now.")
+                return str(message() if callable(message) else message)
+            return unmet
     return None
+
+
+def refusal_reason(instance, name: str, actor) -> str | None:
+    """Why `actor` may not run transition `name` on `instance` now, or None if they may."""
+    refused = _refusal(instance, name, actor)
+    return None if refused is None else refused()
+
+
+def may(instance, name: str, actor) -> bool:
+    """Whether `actor` may run transition `name` on `instance` now (the same rules as
+    `refusal_reason`, without wording the refusal)."""
+    return _refusal(instance, name, actor) is None
 
 
 def check_allowed(instance, name: str, actor) -> None:
@@ -85,4 +102,4 @@ def save_transitioned(instance, **kwargs) -> None:
 
 def allowed_actions(instance, user, names: list[str]) -> list[str]:
     """The subset of transition names that `user` may run now, in the given order."""
-    return [name for name in names if refusal_reason(instance, name, user) is None]
+    return [name for name in names if may(instance, name, user)]

@@ -199,7 +199,7 @@ def milestones_auto_release_due(*, ids: list[int]) -> int:
         released, postings, events, notices = [], [], [], []
         for milestone in due:
             contract = milestone.contract = contracts[milestone.contract_id]
-            if fsm.refusal_reason(milestone, "auto_release", None) is not None:
+            if not fsm.may(milestone, "auto_release", None):
                 continue  # e.g. its contract is in a case: the clock is paused there
             fee = platform_fee(milestone.amount_cents)
             from_state = milestone.state

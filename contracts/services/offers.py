@@ -164,7 +164,7 @@ def offers_expire_due(*, ids: list[int]) -> int:
 
     with transaction.atomic():
         contracts = [c for c in lock_contracts(ids)
-                     if fsm.refusal_reason(c, "expire", None) is None]
+                     if fsm.may(c, "expire", None)]
         by_id = {c.pk: c for c in contracts}
         pending = list(Milestone.objects.select_for_update().filter(
             contract_id__in=list(by_id), state=MilestoneState.PENDING).order_by("pk"))

@@ -145,7 +145,7 @@ def dispute_request_mediation(*, actor, dispute: Dispute) -> Dispute:
         from_state = run(dispute, "request_mediation", actor, by=actor)
         record(dispute, actor, "dispute.mediation_requested", from_state,
                f"{actor.display_name} asked for mediation.")
-        if fsm.refusal_reason(dispute, "start_mediation", None) is None:
+        if fsm.may(dispute, "start_mediation", None):
             start_mediation(dispute, why="both parties asked for it")
         else:
             tell_parties(dispute, _("%(who)s asked for a mediator on “%(title)s”. If you ask "

@@ -90,6 +90,24 @@ class User(AbstractUser):
     def skills_list(self) -> list[str]:
         return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
 
+    # The fields `display_name` (and a case worker's badge) read: pages that only show
+    # names load just these.
+    NAME_FIELDS = ("username", "first_name", "last_name", "closed_at", "role")
+
+    @classmethod
+    def name_fields(cls, via: str) -> list[str]:
+        """NAME_FIELDS through a relation, for `.only()`: name_fields("author")."""
+        return [f"{via}__{field}" for field in cls.NAME_FIELDS]
+
+    @classmethod
+    def with_names(cls, queryset, *relations: str):
+        """`queryset.select_related(*relations)`, loading of those users only their names.
+        Pages list many rows with who wrote them, and whole user rows (password hashes,
+        profiles) cost more to read than the rows themselves."""
+        own = [field.name for field in queryset.model._meta.concrete_fields]
+        names = [name for via in relations for name in cls.name_fields(via)]
+        return queryset.select_related(*relations).only(*own, *names)
+
     @property
     def display_name(self) -> str:
         if self.closed_at:

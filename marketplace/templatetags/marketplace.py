@@ -3,6 +3,7 @@
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -78,6 +79,35 @@ def _span(delta_seconds: float) -> str:
             if minutes else ""
         )
     return ngettext("%(n)d minute", "%(n)d minutes", max(minutes, 1)) % {"n": max(minutes, 1)}
+
+
+@register.simple_tag
+def outcome(item, escrow=None):
+    """What an offer, proposal or decision says: cancel with the split, or continue; and
+    the fault. With the escrow, what each side then gets. (Built in Python: a dispute room
+    shows many of these, and a template per item cost more than the rest of the room.)"""
+    fault = format_html(" · {}: {}", _("fault"), str(item.get_fault_display()).lower())
+    if item.outcome == "continue":
+        return format_html("<strong>{}</strong>{}", _("The contract continues"), fault)
+    amount = item.amount_to_freelancer_cents
+    split = ""
+    if escrow is not None:
+        split = format_html(' <span class="small text-body-secondary">({})</span>', _(
+            "they receive %(net)s after the %(fee)s fee; %(back)s back to the client") % {
+            "net": money(net_of_fee(amount)), "fee": money(fee_of(amount)),
+            "back": money(subtract(escrow, amount))})
+    return format_html("<strong>{}</strong>: {} {}{}{}", _("Cancel"), money(amount),
+                       _("to the freelancer"), split, fault)
+
+
+@register.filter
+def moment(value):
+    """A moment as “26 Nov 2026, 15:01” in the viewer's time zone: `date:"j M Y, H:i"`
+    without the general formatter, which cost more than the rest of a timeline row."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year}, {local:%H:%M}"
 
 
 @register.filter

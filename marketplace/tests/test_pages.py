@@ -138,3 +138,43 @@ def test_production_settings_pass_check_deploy():
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _one_of_each_kind(client_user, freelancer):
+    """For the freelancer: an offer to answer, milestones to deliver (and some the client
+    must fund or review), a cancellation request to answer, an open dispute, and an ended
+    contract to leave feedback on: every source of the dashboard."""
+    from contracts.tests.factories import make_funded_contract
+    from disputes.services.cancellations import cancellation_dispute
+    from disputes.tests.factories import make_request
+    from reputation.tests.factories import completed_contract
+
+    make_offer(client_user, freelancer, title="Offer to answer")
+    make_funded_contract(amounts=(10_000, 20_000, 30_000), fund=2, submit=1,
+                         client=client_user, freelancer=freelancer, title="Work in progress")
+    make_request("client", contract=make_funded_contract(client=client_user, freelancer=freelancer,
+                                                         title="Being cancelled"))
+    disputed = make_request("client", fault="freelancer", reason="quality", amount_cents=0,
+                            contract=make_funded_contract(client=client_user,
+                                                          freelancer=freelancer, title="Disputed"))
+    cancellation_dispute(actor=freelancer, request=disputed, reason="The brief was followed.")
+    completed_contract(client=client_user, freelancer=freelancer)
+
+
+def test_dashboard_queries_stay_constant_with_every_kind_of_item(client, client_user, freelancer):
+    # Each source loads only the fields the dashboard shows; one left out would be loaded
+    # row by row, and the count would grow with the items.
+    _one_of_each_kind(client_user, freelancer)
+    login(client, freelancer)
+    once = count_queries(client, "/")
+    body = client.get("/").content.decode()
+    for shown in ("Answer the offer “Offer to answer”", "Deliver “Part 2”",
+                  "Answer the cancellation request on “Being cancelled”",
+                  "Dispute on “Disputed”", "Leave feedback on", "Review “Part 1”"):
+        assert shown in body
+    assert "Alice Anders" in body  # names come from the narrowed user rows
+    for _ in range(2):
+        _one_of_each_kind(client_user, freelancer)
+    assert count_queries(client, "/") == once
+    login(client, client_user)
+    assert count_queries(client, "/") == once  # the client's side: the same sources
