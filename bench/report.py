@@ -52,7 +52,8 @@ def write(report: dict, path: Path) -> None:
                 "(`/bench/bare/`: same server, same middleware, session and user lookup, no "
                 "application work) measured in the same round: req/s ÷ bare req/s, and bare "
                 "latency ÷ page latency, so 1.0 means as fast as the bare view.", ""]
-        out += [*_pages(report["pages"]), ""]
+        for section in report["pages"]:
+            out += [f"### With {section['description']}", "", *_pages(section), ""]
     if "deadlines" in report:
         d = report["deadlines"]
         out += ["## process_deadlines", "",

@@ -112,8 +112,8 @@ def _real_dispute(client):
     return dispute
 
 
-def start_server(port: int, workers: int = 2) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench"}
+def start_server(port: int, workers: int = 2, env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench", **(env or {})}
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "marketplace.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--access-logfile", "-", "--error-logfile", "-", "--log-level",
@@ -129,9 +129,18 @@ def start_server(port: int, workers: int = 2) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def bench_pages(data: dict, rounds: int, requests: int, concurrency: int) -> dict:
-    port = 8781
-    server = start_server(port)
+# The pages are measured with both ways of holding database connections: opening one costs
+# about as much as the bare view's own work, so the choice moves every ratio.
+CONNECTION_MODES = [
+    ("persistent", "connections kept between requests (the production default, CONN_MAX_AGE=60)",
+     {}),
+    ("per request", "a new connection for every request (CONN_MAX_AGE=0)", {"CONN_MAX_AGE": "0"}),
+]
+
+
+def bench_pages(data: dict, rounds: int, requests: int, concurrency: int, env: dict,
+                port: int = 8781) -> dict:
+    server = start_server(port, env=env)
     try:
         cookie = session_cookie(data["client"])
         pages = {
@@ -256,7 +265,12 @@ def main():
         call_command("collectstatic", "--no-input", verbosity=0)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        report["pages"] = bench_pages(data, args.rounds, args.requests, args.concurrency)
+        report["pages"] = []
+        for i, (name, description, env) in enumerate(CONNECTION_MODES):
+            log(f"pages, {name} connections")
+            section = bench_pages(data, args.rounds, args.requests, args.concurrency, env,
+                                  port=8781 + i)
+            report["pages"].append({**section, "mode": name, "description": description})
     if "deadlines" in args.only:
         report["deadlines"] = bench_deadlines(args.scale)
     if "reputation" in args.only:

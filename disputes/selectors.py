@@ -39,11 +39,13 @@ def dispute_for_party(user, pk: int) -> Dispute:
     """The dispute if `user` is a party to it, else 404. Found by id and checked in Python:
     the party filter across joins made the database plan longer than it ran."""
     # The frozen snapshot can be large and only the record and the console show it.
-    dispute = (Dispute.objects.defer("snapshot")
-               .select_related("contract", "contract__client", "contract__freelancer",
-                               "mediator", "arbitrator")
-               .filter(pk=pk).first())
-    if dispute is None or not dispute.contract.is_party(user):
+    try:
+        dispute = User.with_names(Dispute.objects.defer("snapshot").select_related("contract"),
+                                  "contract__client", "contract__freelancer", "mediator",
+                                  "arbitrator").get(pk=pk)
+    except Dispute.DoesNotExist as exc:
+        raise Http404 from exc
+    if not dispute.contract.is_party(user):
         raise Http404
     return dispute
 

@@ -104,9 +104,10 @@ class User(AbstractUser):
         """`queryset.select_related(*relations)`, loading of those users only their names.
         Pages list many rows with who wrote them, and whole user rows (password hashes,
         profiles) cost more to read than the rows themselves."""
-        own = [field.name for field in queryset.model._meta.concrete_fields]
-        names = [name for via in relations for name in cls.name_fields(via)]
-        return queryset.select_related(*relations).only(*own, *names)
+        rest = [field.name for field in cls._meta.concrete_fields
+                if not field.primary_key and field.name not in cls.NAME_FIELDS]
+        return queryset.select_related(*relations).defer(
+            *(f"{via}__{name}" for via in relations for name in rest))
 
     @property
     def display_name(self) -> str:

@@ -19,6 +19,11 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Each app-server worker keeps its database connection between requests, checked before it
+# is reused: opening one per request cost more than most pages' own work (bench/RESULTS.md).
+# CONN_MAX_AGE=0 returns to one connection per request (e.g. behind PgBouncer).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # Static files (Bootstrap included) are served by WhiteNoise from collectstatic's output.
 MIDDLEWARE = [
     MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware stays first)
