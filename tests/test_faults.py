@@ -56,6 +56,38 @@ def test_a_connection_killed_mid_request_leaves_no_partial_write(client, monkeyp
     assert LedgerTransaction.objects.filter(kind="release").count() == 1
 
 
+class _Stop(Exception):
+    pass
+
+
+def test_the_sweeper_loop_carries_on_after_losing_its_database_connection(monkeypatch, capsys):
+    import time_machine
+    from django.core.management import call_command
+
+    from contracts.tests.factories import make_offer
+    from marketplace.management.commands import process_deadlines as command
+
+    offer = make_offer()
+    # The database restarts while the sweeper sleeps: its connection is gone.
+    with connection.cursor() as cursor, pytest.raises(DatabaseError):
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    rounds = []
+
+    def sleep(seconds):
+        rounds.append(seconds)
+        raise _Stop
+
+    monkeypatch.setattr(command.time, "sleep", sleep)
+    with time_machine.travel(timezone.now() + timedelta(days=15)), pytest.raises(_Stop):
+        call_command("process_deadlines", "--loop", "--interval", "60")
+    assert rounds == [60]
+    assert "process_deadlines: 1 handled (offer_expiry: 1), 0 skipped, 0 failed" in (
+        capsys.readouterr().out)
+    offer.refresh_from_db()
+    assert offer.state == ContractState.EXPIRED
+    assert Event.objects.filter(contract=offer, kind="offer.expired").count() == 1
+
+
 def _subprocess_env() -> dict:
     settings_db = connection.settings_dict
     url = (f"postgres://{settings_db['USER']}@{settings_db['HOST'] or '127.0.0.1'}:"

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from marketplace.deadlines import SWEEPS, process_deadlines
 
@@ -18,6 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         while True:
+            # A looping sweeper runs for days: each round starts on a healthy connection, as
+            # a request does (one lost to a database restart or failover is replaced, and
+            # one past CONN_MAX_AGE is renewed), instead of failing every round after it.
+            close_old_connections()
             report = process_deadlines(only=options["only"], limit=options["limit"])
             summary = ", ".join(f"{name}: {n}" for name, n in sorted(report.handled.items()))
             self.stdout.write(
