@@ -68,21 +68,29 @@ def test_the_sweeper_loop_carries_on_after_losing_its_database_connection(monkey
     from marketplace.management.commands import process_deadlines as command
 
     offer = make_offer()
-    # The database restarts while the sweeper sleeps: its connection is gone.
-    with connection.cursor() as cursor, pytest.raises(DatabaseError):
-        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
     rounds = []
+    clock = time_machine.travel(timezone.now() + timedelta(days=15))
 
     def sleep(seconds):
         rounds.append(seconds)
-        raise _Stop
+        if len(rounds) == 2:
+            raise _Stop
+        # While the sweeper sleeps the database restarts (its connection is gone) and the
+        # offer falls due.
+        with connection.cursor() as cursor, pytest.raises(DatabaseError):
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        clock.start()
 
     monkeypatch.setattr(command.time, "sleep", sleep)
-    with time_machine.travel(timezone.now() + timedelta(days=15)), pytest.raises(_Stop):
-        call_command("process_deadlines", "--loop", "--interval", "60")
-    assert rounds == [60]
-    assert "process_deadlines: 1 handled (offer_expiry: 1), 0 skipped, 0 failed" in (
-        capsys.readouterr().out)
+    try:
+        with pytest.raises(_Stop):
+            call_command("process_deadlines", "--loop", "--interval", "60")
+    finally:
+        clock.stop()
+    assert rounds == [60, 60]
+    out = capsys.readouterr().out
+    assert "process_deadlines: 0 handled, 0 skipped, 0 failed" in out
+    assert "process_deadlines: 1 handled (offer_expiry: 1), 0 skipped, 0 failed" in out
     offer.refresh_from_db()
     assert offer.state == ContractState.EXPIRED
     assert Event.objects.filter(contract=offer, kind="offer.expired").count() == 1

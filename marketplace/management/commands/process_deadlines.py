@@ -19,10 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         while True:
-            # A looping sweeper runs for days: each round starts on a healthy connection, as
-            # a request does (one lost to a database restart or failover is replaced, and
-            # one past CONN_MAX_AGE is renewed), instead of failing every round after it.
-            close_old_connections()
             report = process_deadlines(only=options["only"], limit=options["limit"])
             summary = ", ".join(f"{name}: {n}" for name, n in sorted(report.handled.items()))
             self.stdout.write(
@@ -35,3 +31,8 @@ class Command(BaseCommand):
                     raise SystemExit(1)
                 return
             time.sleep(options["interval"])
+            # A looping sweeper runs for days: each round starts on a healthy connection, as
+            # a request does (one lost to a database restart or failover while it slept is
+            # replaced, one past CONN_MAX_AGE renewed) instead of every later round failing.
+            # Only between rounds: a single run may be inside a caller's transaction.
+            close_old_connections()
