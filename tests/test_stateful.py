@@ -49,7 +49,7 @@ from marketplace.tests.factories import (
     MediatorFactory,
 )
 
-settings.register_profile("ci", max_examples=8, stateful_step_count=35, deadline=None,
+settings.register_profile("ci", max_examples=24, stateful_step_count=35, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("nightly", max_examples=300, stateful_step_count=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
