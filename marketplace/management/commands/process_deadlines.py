@@ -3,7 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import connections
 
 from marketplace.deadlines import SWEEPS, process_deadlines
 
@@ -31,8 +31,13 @@ class Command(BaseCommand):
                     raise SystemExit(1)
                 return
             time.sleep(options["interval"])
-            # A looping sweeper runs for days: each round starts on a healthy connection, as
-            # a request does (one lost to a database restart or failover while it slept is
-            # replaced, one past CONN_MAX_AGE renewed) instead of every later round failing.
-            # Only between rounds: a single run may be inside a caller's transaction.
-            close_old_connections()
+            _replace_broken_connections()
+
+
+def _replace_broken_connections() -> None:
+    """A looping sweeper runs for days on one connection. One lost while it slept (database
+    restart, failover) is replaced here, instead of every later round failing; a healthy one
+    is kept, so a sweeper running every second does not reconnect every second."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
