@@ -1,8 +1,11 @@
 """Project-wide test fixtures: people, and the invariants checked after every database test."""
 
 import os
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from marketplace.tests.factories import (
     ArbitratorFactory,
@@ -46,6 +49,26 @@ def arbitrator(db):
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def later(**delta):
+    """The clock moved forward by `delta` (a context manager; ticking, so time still passes)."""
+    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
+
+
+@pytest.fixture
+def jump():
+    """Move the clock forward for the rest of the test (ticking, so time still passes)."""
+    travellers = []
+
+    def go(delta: timedelta) -> None:
+        traveller = time_machine.travel(timezone.now() + delta, tick=True)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield go
+    for traveller in reversed(travellers):
+        traveller.stop()
 
 
 # Invariants checked after every test that used the database, while its data still exists

@@ -875,24 +875,23 @@ def _state_changes(obj) -> Callable[[], None]:
     return effect
 
 
+def _party_action_post(world: World, url_name: str, actions: dict, obj, action: str) -> Post:
+    """The POST of `action` on `obj` by whichever party its rules allow."""
+    user = next((u for u in (world.client, world.freelancer) if actions[action].allows(obj, u)),
+                None)
+    assert user is not None, f"no party may run {action!r} on {obj!r}: extend the world"
+    return Post(user=user, path=reverse(url_name, kwargs={"pk": obj.pk, "action": action}),
+                data={}, effect=_state_changes(obj))
+
+
 def _job_action_post(world: World, action: str) -> Post:
-    job = world.new_job()
-    user = next((u for u in (world.client, world.freelancer)
-                 if JOB_ACTIONS[action].refusal(job, u) is None), None)
-    assert user is not None, f"no party may run {action!r} on an open job: extend the world"
-    return Post(user=user, path=reverse("reputation:job_action",
-                                        kwargs={"pk": job.pk, "action": action}),
-                data={}, effect=_state_changes(job))
+    return _party_action_post(world, "reputation:job_action", JOB_ACTIONS, world.new_job(),
+                              action)
 
 
 def _application_action_post(world: World, action: str) -> Post:
-    application = world.application
-    user = next((u for u in (world.client, world.freelancer)
-                 if APPLICATION_ACTIONS[action].refusal(application, u) is None), None)
-    assert user is not None, f"no party may run {action!r} on an application: extend the world"
-    return Post(user=user, path=reverse("reputation:application_action",
-                                        kwargs={"pk": application.pk, "action": action}),
-                data={}, effect=_state_changes(application))
+    return _party_action_post(world, "reputation:application_action", APPLICATION_ACTIONS,
+                              world.application, action)
 
 
 def _feedback_post(world: World, variant: str) -> Post:

@@ -3,10 +3,9 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import transaction
-from django.utils import timezone
 
+from conftest import later
 from contracts.models import Account, ContractState, LedgerTransaction, MilestoneState
 from contracts.services.messages import message_post
 from contracts.services.milestones import milestone_request_changes, milestone_submit
@@ -17,9 +16,6 @@ from marketplace.services.record import record_event
 
 pytestmark = pytest.mark.django_db
 
-
-def later(**delta):
-    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
 
 
 def test_auto_release_after_the_review_period_once(mailoutbox, django_capture_on_commit_callbacks):

@@ -14,7 +14,6 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import login
 from contracts.actions import CONTRACT_ACTIONS
@@ -97,20 +96,6 @@ def matrix(actions, people, *, states=STATES, refused_only=False) -> list:
 
 # --- reaching each state through the services ------------------------------------------------
 
-
-@pytest.fixture
-def jump():
-    """Move the clock forward for the rest of the test (ticking, so time still passes)."""
-    travellers = []
-
-    def go(delta: timedelta) -> None:
-        traveller = time_machine.travel(timezone.now() + delta, tick=True)
-        traveller.start()
-        travellers.append(traveller)
-
-    yield go
-    for traveller in reversed(travellers):
-        traveller.stop()
 
 
 @pytest.fixture

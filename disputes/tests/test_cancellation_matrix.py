@@ -192,20 +192,6 @@ def expected_allowed(state: str, direction: str, who: str, action: str) -> bool:
 # --- reaching each state through the services -------------------------------------------------
 
 
-@pytest.fixture
-def jump():
-    """Move the clock forward for the rest of the test (ticking, so time still passes)."""
-    travellers = []
-
-    def go(delta: timedelta) -> None:
-        traveller = time_machine.travel(timezone.now() + delta, tick=True)
-        traveller.start()
-        travellers.append(traveller)
-
-    yield go
-    for traveller in reversed(travellers):
-        traveller.stop()
-
 
 @dataclass
 class Case:

@@ -4,9 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
+from conftest import later
 from contracts.models import Account, ContractState, LedgerTransaction, MilestoneState, Settlement
 from contracts.services.milestones import milestone_fund
 from disputes.models import CancellationProposal, CancellationState, Dispute, DisputeState
@@ -25,9 +25,6 @@ def wallet(user) -> int:
 def events(contract, kind):
     return Event.objects.filter(contract=contract, kind=kind)
 
-
-def later(**delta):
-    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
 
 
 def test_request_opens_with_the_other_partys_turn_and_freezes_money(mailoutbox,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from conftest import login
+from conftest import later, login
 from contracts.models import (
     Account,
     Attachment,
@@ -62,9 +62,6 @@ def case_url(dispute) -> str:
 def act_url(dispute, action: str) -> str:
     return reverse("admin:disputes_dispute_act", args=[dispute.pk, action])
 
-
-def later(**delta):
-    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
 
 
 def queue_ids(client, query: str = "") -> set[int]:

@@ -245,20 +245,6 @@ def expected_allowed(state: str, who: str, action: str) -> bool:
 # --- reaching each state through the services ----------------------------------------------------
 
 
-@pytest.fixture
-def jump():
-    """Move the clock forward for the rest of the test (ticking, so time still passes)."""
-    travellers = []
-
-    def go(delta: timedelta) -> None:
-        traveller = time_machine.travel(timezone.now() + delta, tick=True)
-        traveller.start()
-        travellers.append(traveller)
-
-    yield go
-    for traveller in reversed(travellers):
-        traveller.stop()
-
 
 # The mediator's proposals and the arbitrator's decision made on the way to a state.
 PROPOSALS = {1: ("cancel", 25_000, "none"), 2: ("cancel", 20_000, "freelancer")}

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from conftest import later
 from contracts.models import Account, ContractState, LedgerTransaction, Settlement
 from disputes.models import CancellationState, DisputeState, OfferState
 from disputes.services import casework
@@ -22,9 +22,6 @@ pytestmark = pytest.mark.django_db
 FINDINGS = "The brief asked for two layouts; both were delivered on time, one needed fixes."
 CLAUSE = "Policy §5: fault follows the accepted terms; §6: outcomes divide the escrow."
 
-
-def later(**delta):
-    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
 
 
 def wallet(user):

@@ -9,16 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from conftest import postgres_only
+from conftest import later, postgres_only
 from contracts.models import Contract, ContractState
 from contracts.tests.factories import make_offer
 from marketplace.deadlines import process_deadlines
 from marketplace.models import Event, Notification
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
-
-
-def later(**delta):
-    return time_machine.travel(timezone.now() + timedelta(**delta), tick=True)
 
 
 @pytest.mark.django_db
