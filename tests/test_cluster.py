@@ -132,6 +132,10 @@ def _flow(client_user, freelancer_user, ports, errors):
                 freelancer.post(f"{request_path}do/accept/", {})  # races the auto-acceptance
     except Exception as exc:  # noqa: BLE001 - reported by the test
         errors.append(repr(exc))
+    finally:
+        # This thread read milestones through its own connection: close it, or the test
+        # database still has a session when it is dropped at the end of the run.
+        connection.close()
     errors.extend(f"server error {s}" for s in client.statuses + freelancer.statuses if s >= 500)
 
 
