@@ -78,7 +78,7 @@ INVARIANT_CHECKS = []
 
 def records_intact():
     from contracts.models import Contract
-    from marketplace.services.record import verify_chain
+    from marketplace.kernel.services.record import verify_chain
 
     broken = [str(link) for c in Contract.objects.all() if (link := verify_chain(c))]
     assert not broken, f"record broken after the test: {broken}"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
-from marketplace.models.record import GENESIS_HASH
+from marketplace.kernel.models.record import GENESIS_HASH
 
 SKILLS = ["Django", "Python", "PostgreSQL", "React", "TypeScript", "Figma", "Docker", "AWS",
           "SQL", "Go", "Rust", "Flutter", "Kotlin", "Swift", "Copywriting", "SEO", "Data",

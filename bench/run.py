@@ -75,7 +75,7 @@ def _real_dispute(client):
     from contracts.services import milestones, offers, wallets
     from disputes.services import cancellations, casework
     from disputes.services import disputes as dsvc
-    from marketplace.models import Role
+    from marketplace.kernel.models import Role
 
     User = get_user_model()
     freelancer = User.objects.filter(role=Role.FREELANCER).first()
@@ -115,7 +115,7 @@ def _real_dispute(client):
 def start_server(port: int, workers: int = 2, env: dict | None = None) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench", **(env or {})}
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "marketplace.wsgi:application", "-b", f"127.0.0.1:{port}",
+        [PYTHON, "-m", "gunicorn", "marketplace.site.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--access-logfile", "-", "--error-logfile", "-", "--log-level",
          "warning"], cwd=BASE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import socket

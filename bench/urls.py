@@ -13,5 +13,5 @@ def bare(request):
 
 urlpatterns = [
     path("bench/bare/", bare),
-    path("", include("marketplace.urls")),
+    path("", include("marketplace.site.urls")),
 ]

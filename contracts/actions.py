@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.forms import DeclineOfferForm, RequestChangesForm, SubmitMilestoneForm
 from contracts.services import lifecycle, milestones, offers
-from marketplace.actions import Action
+from marketplace.kernel.actions import Action
 
 
 def _by_name(*actions: Action) -> dict[str, Action]:

@@ -12,8 +12,8 @@ from contracts.models import (
     Milestone,
     Settlement,
 )
-from contracts.money import format_money
-from marketplace.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.money import format_money
 
 
 class MilestoneInline(admin.TabularInline):

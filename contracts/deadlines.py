@@ -12,7 +12,7 @@ from contracts.models import Contract, ContractState, Milestone, MilestoneState
 from contracts.services.lifecycle import contract_close_dormant
 from contracts.services.milestones import milestone_auto_release, milestones_auto_release_due
 from contracts.services.offers import offer_expire, offers_expire_due
-from marketplace.deadlines import Reminder, Sweep, register
+from marketplace.kernel.deadlines import Reminder, Sweep, register
 
 
 def _dormant(now):

@@ -7,7 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from contracts.money import to_cents
+from marketplace.kernel.forms import IdempotentForm
+from marketplace.kernel.money import to_cents
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -90,33 +91,6 @@ class MessageForm(forms.Form):
         data = super().clean()
         if not data.get("body", "").strip() and not data.get("files"):
             raise forms.ValidationError(_("Write a message or attach a file."))
-        return data
-
-
-def new_idempotency_key() -> str:
-    import uuid
-
-    return uuid.uuid4().hex
-
-
-class IdempotentForm(forms.Form):
-    """A money-moving form: its one-time key makes a double click or a retry act once."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_idempotency_key())
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("idempotency_key"):
-            # A hidden field's error would be invisible: say it on the form, and give the
-            # re-rendered form a fresh key so the next Confirm works.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("idempotency_key")] = new_idempotency_key()
-            raise forms.ValidationError(_("This form is out of date. Check it and confirm again."))
         return data
 
 

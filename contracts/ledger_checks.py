@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 
 from contracts.models import Contract
 from contracts.models.ledger import Account, AccountKind, Entry, LedgerTransaction
-from contracts.money import format_money
+from marketplace.kernel.money import format_money
 
 ESCROW_STATES = ("funded", "submitted")
 

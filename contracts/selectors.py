@@ -1,10 +1,18 @@
 """Reads of contracts, scoped to the user asking: a non-party sees nothing (404, not 403)."""
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import Http404
 
-from contracts.models import Attachment, Contract, ContractState, Message
-from marketplace.models import Event, User
+from contracts.models import (
+    Attachment,
+    Contract,
+    ContractState,
+    Entry,
+    Message,
+    Milestone,
+    MilestoneState,
+)
+from marketplace.kernel.models import Event, User
 
 
 def contracts_for(user):
@@ -46,7 +54,6 @@ def contract_page(user, contract_id: int) -> Contract:
                     .get(pk=contract_id))
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
-    from django.db.models import prefetch_related_objects
 
     prefetch_related_objects([contract], "milestones")
     # The page shows the latest of the thread and the timeline; the record page has it all.
@@ -70,8 +77,6 @@ RECENT = 20
 
 
 def _with_thread_and_record(contract: Contract) -> Contract:
-    from django.db.models import prefetch_related_objects
-
     prefetch_related_objects(
         [contract],
         "milestones",
@@ -133,8 +138,6 @@ def escrow_cents(contract: Contract) -> int:
 def money_summary(contract: Contract, milestones: list, settlement=None) -> dict:
     """What the contract's money looks like, from its (already loaded) milestones and its
     settlement, if any (whose fee was taken once on the freelancer's whole share)."""
-    from contracts.models import MilestoneState
-
     def total(states, attr="amount_cents"):
         return sum(getattr(m, attr) or 0 for m in milestones if m.state in states)
 
@@ -155,8 +158,6 @@ def money_summary(contract: Contract, milestones: list, settlement=None) -> dict
 
 def wallet_statement(user):
     """The user's wallet entries, newest first, with their transactions."""
-    from contracts.models import Entry
-
     return (Entry.objects.filter(account__user=user, account__kind="wallet")
             .select_related("transaction", "transaction__contract")
             .order_by("-transaction__created_at", "-id"))
@@ -164,8 +165,6 @@ def wallet_statement(user):
 
 def milestones_needing_action(user):
     """Milestones of the user's active contracts that wait on someone: fund, deliver, review."""
-    from contracts.models import Milestone
-
     return (Milestone.objects.filter(Q(contract__client=user) | Q(contract__freelancer=user),
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])

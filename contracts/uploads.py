@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from marketplace.errors import DomainError
+from marketplace.kernel.errors import DomainError
 
 SIGNATURES = [
     (b"%PDF-", "application/pdf"),

@@ -10,17 +10,18 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors
 from contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
+from contracts.cases import cases_for_record, current_case
 from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm
 from contracts.models import Account, ContractState, Settlement
 from contracts.services.messages import can_post, message_post
 from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
-from marketplace.actions import available
-from marketplace.errors import DomainError
-from marketplace.fsm import may
-from marketplace.models import Role
-from marketplace.services.record import verify_chain
-from marketplace.views_helpers import action_view, posted_form_view
+from marketplace.kernel.actions import available
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.fsm import may
+from marketplace.kernel.models import Role
+from marketplace.kernel.services.record import verify_chain
+from marketplace.kernel.views_helpers import action_view, posted_form_view
 
 
 @login_required
@@ -78,8 +79,6 @@ def contract_detail(request, pk: int):
     for milestone in milestones:
         milestone.actions = available(MILESTONE_ACTIONS, milestone, request.user)
     is_client = request.user.pk == contract.client_id
-    from disputes.selectors import current_case
-
     return render(request, "contracts/detail.html", {
         "contract": contract,
         # A case is shown while one runs, and after it ended the contract.
@@ -165,10 +164,8 @@ def message_create(request, pk: int):
 def contract_record(request, pk: int):
     contract = selectors.record_page(request.user, pk)
     events = list(contract.events.all())
-    from disputes.export import cases_of
-
     return render(request, "contracts/record.html", {
-        "contract": contract, "events": events, "cases": cases_of(contract),
+        "contract": contract, "events": events, "cases": cases_for_record(contract),
         "broken_link": verify_chain(contract, events),
     })
 

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from contracts import selectors
 from contracts.forms import AmountForm
 from contracts.models import Account
-from contracts.money import format_money
 from contracts.services.wallets import wallet_deposit, wallet_withdraw
-from marketplace.errors import DomainError
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.money import format_money
 
 
 def _balance(user) -> int:

@@ -2,16 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from contracts.money import to_decimal
 from disputes.forms import AcceptTermsForm, CounterProposalForm, ReasonForm, SettlementOfferForm
 from disputes.services import cancellations as svc
 from disputes.services import disputes as dsvc
-from marketplace.actions import Action
+from marketplace.kernel.actions import Action
+from marketplace.kernel.money import to_cents, to_decimal
 
 
 def _counter(*, actor, request, amount, fault, message):
-    from contracts.money import to_cents
-
     return svc.cancellation_counter(actor=actor, request=request, amount_cents=to_cents(amount),
                                     fault=fault, message=message)
 
@@ -54,8 +52,6 @@ CANCELLATION_ACTIONS: dict[str, Action] = {a.name: a for a in [
 
 
 def _offer(*, actor, dispute, outcome, amount, fault, message):
-    from contracts.money import to_cents
-
     return dsvc.dispute_make_offer(actor=actor, dispute=dispute, outcome=outcome, fault=fault,
                                    amount_cents=to_cents(amount) if amount is not None else 0,
                                    message=message)

@@ -3,7 +3,7 @@ case's actions, each calling the same services as the parties' pages."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,16 +14,17 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Attachment, LedgerTransaction, Message
-from contracts.money import format_money
 from disputes import selectors
 from disputes.console import CONSOLE_ACTIONS
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
+from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
 from disputes.stepper import dispute_steps
-from marketplace.actions import available
-from marketplace.admin_mixins import ReadOnlyAdmin
-from marketplace.errors import DomainError
-from marketplace.models import Event
-from marketplace.views_helpers import action_view
+from marketplace.kernel.actions import available
+from marketplace.kernel.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event
+from marketplace.kernel.money import format_money
+from marketplace.kernel.views_helpers import action_view
 
 
 class AssignedToMeFilter(admin.SimpleListFilter):
@@ -42,8 +43,6 @@ class AssignedToMeFilter(admin.SimpleListFilter):
 
 
 def models_q_assigned_to(user):
-    from django.db.models import Q
-
     return Q(mediator=user) | Q(arbitrator=user)
 
 
@@ -118,8 +117,6 @@ class DisputeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Assign the selected cases to me"))
     def assign_to_me(self, request, queryset):
-        from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
-
         done, refused = 0, []
         for dispute in queryset:
             try:

@@ -1,3 +1,6 @@
+"""App config: registers the disputes app's deadline sweeps, its export section, and how
+the contract pages find a contract's cases."""
+
 from django.apps import AppConfig
 
 
@@ -6,9 +9,10 @@ class DisputesConfig(AppConfig):
     verbose_name = "Cancellations and disputes"
 
     def ready(self):
-        from disputes import deadlines, export
-        from marketplace.services import export as case_export
+        from contracts.cases import register_case_finders
+        from disputes import deadlines, export, selectors
+        from marketplace.kernel.services import export as case_export
 
         deadlines.register_all()
-        if export.case_section not in case_export.SECTIONS:
-            case_export.SECTIONS.append(export.case_section)
+        case_export.register_section(export.case_section)
+        register_case_finders(current=selectors.current_case, for_record=export.cases_of)

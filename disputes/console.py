@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from contracts.forms import MessageForm
-from contracts.money import to_cents
 from disputes.forms import DecisionForm, ExtendDeadlineForm, ReasonedOutcomeForm, ReasonForm
 from disputes.services import casework
 from disputes.services.disputes import can_write, dispute_message
-from marketplace.actions import Action
-from marketplace.models import User
+from marketplace.kernel.actions import Action
+from marketplace.kernel.models import User
+from marketplace.kernel.money import to_cents
 
 
 def _outcome_kwargs(data: dict) -> dict:

@@ -10,7 +10,7 @@ from disputes.selectors import overdue_q
 from disputes.services.cancellations import cancellation_auto_accept, cancellation_lapse
 from disputes.services.casework import dispute_flag_overdue
 from disputes.services.disputes import dispute_resolve_by_silence, dispute_start_mediation
-from marketplace.deadlines import Reminder, Sweep, register
+from marketplace.kernel.deadlines import Reminder, Sweep, register
 
 
 def _when(obj) -> str:

@@ -9,6 +9,8 @@ from contracts.services.milestones import milestone_fund, milestone_submit
 from contracts.services.offers import MilestoneInput, offer_accept, offer_create
 from disputes.models import CancellationRequest
 from disputes.services import cancellations as svc
+from disputes.services import casework
+from disputes.services import disputes as dsvc
 
 WHY = {
     "budget": "Our product direction changed last week and the feature this contract covers "
@@ -145,9 +147,6 @@ def _dispute(client, freelancer, title, reason="quality"):
 
 def seed_disputes(people) -> dict:
     """Disputes at every stage, worked by mediator maya and arbitrator arthur."""
-    from disputes.services import casework
-    from disputes.services import disputes as dsvc
-
     alice, carol, frank = people["alice"], people["carol"], people["frank"]
     bob, dave, erin = people["bob"], people["dave"], people["erin"]
     maya, arthur = people["maya"], people["arthur"]

@@ -6,9 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from contracts.forms import IdempotentForm, MultipleFileField
-from contracts.money import format_money, to_cents
+from contracts.forms import MultipleFileField
 from disputes.policy import Fault, reasons_for
+from marketplace.kernel.forms import IdempotentForm
+from marketplace.kernel.money import format_money, to_cents
 
 FAULT_WORDS = {"client": _("the client"), "freelancer": _("the freelancer"), "none": _("no fault")}
 

@@ -1,11 +1,23 @@
 """Reads of cancellation requests and disputes, scoped to the parties (404 for anyone else)."""
 
-from django.db.models import Prefetch, Q
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from contracts.models import Message
-from disputes.models import CancellationRequest, CancellationState, Dispute
-from marketplace.models import User
+from contracts.models import Attachment, Message, Milestone
+from disputes.models import (
+    CancellationRequest,
+    CancellationState,
+    Dispute,
+    DisputeState,
+    Proposal,
+    SettlementOffer,
+)
+from disputes.models.dispute import OPEN_STATES
+from marketplace.kernel.models import User
 
 
 def _party_filter(user) -> Q:
@@ -24,7 +36,6 @@ def cancellation_for_party(user, pk: int) -> CancellationRequest:
 
 def cancellation_page(user, pk: int) -> CancellationRequest:
     request = cancellation_for_party(user, pk)
-    from django.db.models import prefetch_related_objects
 
     prefetch_related_objects(
         [request],
@@ -52,11 +63,6 @@ def dispute_for_party(user, pk: int) -> Dispute:
 
 def dispute_room(user, pk: int) -> Dispute:
     """The dispute with everything its room shows, in a fixed number of queries."""
-    from django.db.models import prefetch_related_objects
-
-    from contracts.models import Attachment
-    from disputes.models import Proposal, SettlementOffer
-
     dispute = dispute_for_party(user, pk)
     prefetch_related_objects(
         [dispute],
@@ -77,8 +83,6 @@ def dispute_room(user, pk: int) -> Dispute:
 
 def disputes_awaiting(user):
     """Open disputes of the user's contracts (a party always has something to watch)."""
-    from disputes.models.dispute import OPEN_STATES
-
     return (Dispute.objects.filter(_party_filter(user), state__in=OPEN_STATES)
             .select_related("contract").order_by("deadline_at"))
 
@@ -105,12 +109,6 @@ def requests_awaiting(user):
 
 def overdue_q(now):
     """Cases past their stage's SLA without a proposal or decision (flagged or not yet)."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from disputes.models import DisputeState
-
     mediation_due = now - timedelta(days=settings.MEDIATION_SLA_DAYS)
     arbitration_due = now - timedelta(days=settings.ARBITRATION_SLA_DAYS)
     return (
@@ -124,19 +122,12 @@ def overdue_q(now):
 
 
 def unassigned_q():
-    from disputes.models import DisputeState
-
     return (Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL], mediator__isnull=True)
             | Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True))
 
 
 def console_queue():
     """The console's queue: every dispute with what the columns show, annotated in SQL."""
-    from django.db.models import OuterRef, Subquery, Sum, Value
-    from django.db.models.functions import Coalesce
-
-    from contracts.models import Milestone
-
     escrow = (Milestone.objects.filter(contract=OuterRef("contract_id"),
                                        state__in=["funded", "submitted"])
               .values("contract_id").annotate(total=Sum("amount_cents")).values("total")[:1])

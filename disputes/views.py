@@ -14,11 +14,12 @@ from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTION
 from disputes.forms import CancellationRequestForm, EvidenceForm
 from disputes.services.cancellations import cancellation_message, cancellation_request
 from disputes.services.disputes import EVIDENCE_STATES, dispute_message
+from disputes.stats import outcome_figures
 from disputes.stepper import cancellation_steps, dispute_steps
-from marketplace.actions import available
-from marketplace.errors import DomainError
-from marketplace.fsm import refusal_reason
-from marketplace.views_helpers import action_view, posted_form_view
+from marketplace.kernel.actions import available
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.fsm import refusal_reason
+from marketplace.kernel.views_helpers import action_view, posted_form_view
 
 
 @login_required
@@ -155,6 +156,4 @@ def dispute_message_create(request, pk: int):
 
 def stats(request):
     """Public outcome figures: how cases ended, at which stage, the median time to resolution."""
-    from disputes.stats import outcome_figures
-
     return render(request, "disputes/stats.html", {"figures": outcome_figures()})

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.actions import Action
+from marketplace.kernel.actions import Action
 from reputation.services import jobs
 
 JOB_ACTIONS = {a.name: a for a in [

@@ -6,7 +6,7 @@ class ReputationConfig(AppConfig):
     verbose_name = "Reputation"
 
     def ready(self):
-        from marketplace.hooks import reputation_changed
+        from marketplace.kernel.hooks import reputation_changed
         from reputation import deadlines
         from reputation.services.scores import on_reputation_changed
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from marketplace.deadlines import Sweep, register
+from marketplace.kernel.deadlines import Sweep, register
 from reputation.models import Feedback
 from reputation.services.feedback import feedback_reveal_window
 

@@ -8,8 +8,8 @@ from contracts.services.milestones import milestone_approve, milestone_fund, mil
 from contracts.services.offers import MilestoneInput, offer_accept, offer_create
 from contracts.services.wallets import wallet_deposit
 from disputes.services import cancellations as svc
-from marketplace.demo import DEMO_PASSWORD, _verified
-from marketplace.models import Role, User
+from marketplace.kernel.demo import DEMO_PASSWORD, _verified
+from marketplace.kernel.models import Role, User
 from reputation.services.feedback import feedback_submit
 from reputation.services.jobs import job_apply, job_post
 

@@ -10,8 +10,8 @@ from django.db.models import Q
 
 from contracts.models import Contract, ContractState
 from disputes.models import CancellationRequest, CancellationState, Dispute
+from marketplace.kernel.scoring import ContractFacts
 from reputation.models import Feedback
-from reputation.scoring import ContractFacts
 
 ENDED = [ContractState.COMPLETED, ContractState.CANCELLED, ContractState.CLOSED]
 CHUNK = 10_000

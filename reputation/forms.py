@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contracts.money import to_cents
+from marketplace.kernel.money import to_cents
 
 STARS = [(i, "★" * i + "☆" * (5 - i)) for i in range(5, 0, -1)]
 

@@ -1,8 +1,14 @@
 """Reads for the directory, the job board and profiles: ranked in SQL, constant queries."""
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from datetime import timedelta
 
-from marketplace.models import Role, User
+from django.conf import settings
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from contracts.models import Contract
+from marketplace.kernel.models import Role, User
+from marketplace.kernel.scoring import reason_text
 from reputation.models import Feedback, Job, JobState
 
 MAX_TERMS = 5
@@ -75,14 +81,6 @@ def trust_of(user):
 
 def feedback_to_leave(user):
     """Ended contracts still in their feedback window where the user has not left feedback."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db.models import Exists, OuterRef
-    from django.utils import timezone
-
-    from contracts.models import Contract
-
     window = timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
     given = Feedback.objects.filter(contract=OuterRef("pk"), author=user)
     contracts = (Contract.objects.filter(Q(client=user) | Q(freelancer=user),
@@ -96,9 +94,6 @@ def feedback_to_leave(user):
 
 def explanation_lines(reputation) -> list[dict]:
     """A stored explanation in words, with the contracts' titles (one query)."""
-    from contracts.models import Contract
-    from reputation.scoring import reason_text
-
     if reputation is None:
         return []
     lines = reputation.explanation

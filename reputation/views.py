@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts import selectors as contract_selectors
-from marketplace.actions import available
-from marketplace.errors import DomainError
-from marketplace.models import Role, User
-from marketplace.views_helpers import action_view
+from marketplace.kernel.actions import available
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Role, User
+from marketplace.kernel.views_helpers import action_view
 from reputation import selectors
 from reputation.actions import APPLICATION_ACTIONS, JOB_ACTIONS
 from reputation.forms import ApplicationForm, FeedbackForm, JobForm, ReplyForm, SearchForm

@@ -146,7 +146,7 @@ def test_two_app_servers_and_two_sweepers_keep_every_invariant():
     env = _env()
     ports = [_free_port(), _free_port()]
     servers = [subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "marketplace.wsgi:application", "-b", f"127.0.0.1:{p}",
+        [sys.executable, "-m", "gunicorn", "marketplace.site.wsgi:application", "-b", f"127.0.0.1:{p}",
          "-w", "2", "--log-level", "warning"], cwd=BASE_DIR, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for p in ports]
     sweepers = [subprocess.Popen(
@@ -184,7 +184,7 @@ def test_two_app_servers_and_two_sweepers_keep_every_invariant():
             1 if contract.state == "cancelled" else 0)
         # whoever won each race, the work was paid once and the case ended once
         assert first.state == "released" and contract.state == "cancelled"
-    from marketplace.models import Event
+    from marketplace.kernel.models import Event
 
     kinds = set(Event.objects.filter(contract__in=contracts).values_list("kind", flat=True))
     assert {"milestone.approve", "milestone.auto_release"} & kinds

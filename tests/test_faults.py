@@ -15,7 +15,7 @@ from django.utils import timezone
 from conftest import login, postgres_only
 from contracts.models import Contract, ContractState, LedgerTransaction
 from contracts.tests.factories import make_funded_contract, new_key
-from marketplace.models import Event
+from marketplace.kernel.models import Event
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
@@ -65,7 +65,7 @@ def test_the_sweeper_loop_carries_on_after_losing_its_database_connection(monkey
     from django.core.management import call_command
 
     from contracts.tests.factories import make_offer
-    from marketplace.management.commands import process_deadlines as command
+    from marketplace.kernel.management.commands import process_deadlines as command
 
     offer = make_offer()
     rounds = []

@@ -39,9 +39,9 @@ from disputes.models import (
 from disputes.models.dispute import OPEN_STATES
 from disputes.services import cancellations, casework
 from disputes.services import disputes as dsvc
-from marketplace.deadlines import process_deadlines
-from marketplace.errors import DomainError
-from marketplace.services.record import verify_chain
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.services.record import verify_chain
 from marketplace.tests.factories import (
     ArbitratorFactory,
     ClientFactory,

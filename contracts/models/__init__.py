@@ -1,7 +1,7 @@
 """Contracts, their milestones, the ledger, and the message thread with attachments."""
 
 from .contract import Contract, ContractState
-from .ledger import Account, AccountKind, Entry, IdempotencyKey, LedgerTransaction, TransactionKind
+from .ledger import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
 from .milestone import Milestone, MilestoneState
 from .settlement import Settlement
@@ -13,7 +13,6 @@ __all__ = [
     "Contract",
     "ContractState",
     "Entry",
-    "IdempotencyKey",
     "LedgerTransaction",
     "Message",
     "Milestone",

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from marketplace.fsm import refusal
-from marketplace.models import WithDeadline
+from marketplace.kernel.fsm import refusal
+from marketplace.kernel.models import WithDeadline
 
 
 class ContractState(models.TextChoices):

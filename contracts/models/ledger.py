@@ -12,7 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import AppendOnlyModel
+from marketplace.kernel.models import AppendOnlyModel
+from marketplace.kernel.money import format_money
 
 
 class AccountKind(models.TextChoices):
@@ -114,24 +115,4 @@ class Entry(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        from contracts.money import format_money
-
         return f"{self.account}: {format_money(self.amount_cents)}"
-
-
-class IdempotencyKey(models.Model):
-    """A money-moving form's one-time key: the first POST with it acts, any repeat does not."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    # Where to send the user when a repeat arrives (what the first request led to).
-    result_url = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}:{self.key}"

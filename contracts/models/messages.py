@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import AppendOnlyModel
+from marketplace.kernel.models import AppendOnlyModel
 
 
 class Message(AppendOnlyModel):

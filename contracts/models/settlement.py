@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from marketplace.models import AppendOnlyModel
+from marketplace.kernel.models import AppendOnlyModel
 
 
 class Settlement(AppendOnlyModel):

@@ -1,20 +1,11 @@
 """Helpers shared by the services: locking in the spec's order (the contract first)."""
 
-from contextvars import ContextVar
-
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract
-from marketplace.errors import DomainError
-
-# Set while the clock's sweeper runs: it never waits for a contract another worker (or a
-# person) holds; it skips it, and the next sweep finds it again if it is still due.
-SWEEPING: ContextVar[bool] = ContextVar("sweeping", default=False)
-
-
-class ContractBusy(DomainError):
-    """The sweeper found the contract locked by someone else and moved on."""
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.locks import SWEEPING, ContractBusy
 
 
 def lock_contract(contract_or_id=None, *, of_related: tuple[str, int] | None = None) -> Contract:

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models.ledger import Account, AccountKind, Entry, LedgerTransaction
-from contracts.money import format_money
-from marketplace.bulk import update_rows
-from marketplace.errors import DomainError
+from marketplace.kernel.bulk import update_rows
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.money import format_money
 
 TRACKED = {AccountKind.WALLET, AccountKind.ESCROW}
 

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract
-from marketplace import fsm
-from marketplace.hooks import reputation_changed
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from contracts.services.milestones import resume_auto_release
+from marketplace.kernel import fsm
+from marketplace.kernel.hooks import reputation_changed
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 
 from .common import lock_contract
 from .milestones import void_pending_milestones
@@ -56,8 +57,6 @@ def contract_close_dormant(*, contract: Contract) -> Contract:
 def resume_contract(*, contract: Contract, actor=None, why: str) -> Contract:
     """A case closed with the contract going on: back to active; review clocks resume.
     The caller holds the contract's lock and records the case's own event."""
-    from .milestones import resume_auto_release
-
     from_state = contract.state
     fsm.run(contract, "resume", None)
     fsm.save_transitioned(contract)

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Attachment, Contract, Message
 from contracts.uploads import check_upload
-from marketplace.errors import DomainError
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 
 from .common import lock_contract
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Milestone, MilestoneState
 from contracts.models.ledger import AccountKind, TransactionKind
-from contracts.money import format_money, platform_fee
-from marketplace import fsm
-from marketplace.bulk import update_rows
-from marketplace.errors import DomainError
-from marketplace.models.deadlines import DEADLINE_FIELDS
-from marketplace.services.notifications import notify, notify_many
-from marketplace.services.record import record_event, record_system_events
+from marketplace.kernel import fsm
+from marketplace.kernel.bulk import update_rows
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models.deadlines import DEADLINE_FIELDS
+from marketplace.kernel.money import format_money, platform_fee
+from marketplace.kernel.services.notifications import notify, notify_many
+from marketplace.kernel.services.record import record_event, record_system_events
 
 from .common import ContractBusy, lock_contract, lock_contracts
 from .ledger import (

@@ -8,15 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Milestone
-from contracts.money import format_money
-from marketplace import fsm
-from marketplace.bulk import update_rows
-from marketplace.errors import DomainError
-from marketplace.models import Role
-from marketplace.models.deadlines import DEADLINE_FIELDS
-from marketplace.services.notifications import notify, notify_many
-from marketplace.services.record import record_event, record_system_events
+from contracts.models import Contract, Milestone, MilestoneState
+from marketplace.kernel import fsm
+from marketplace.kernel.bulk import update_rows
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Role
+from marketplace.kernel.models.deadlines import DEADLINE_FIELDS
+from marketplace.kernel.money import format_money
+from marketplace.kernel.services.notifications import notify, notify_many
+from marketplace.kernel.services.record import record_event, record_system_events
 
 from .common import lock_contract, lock_contracts
 from .milestones import void_pending_milestones
@@ -160,8 +160,6 @@ def offers_expire_due(*, ids: list[int]) -> int:
     """System, in a batch: every offer of `ids` still past its deadline expires, exactly as
     offer_expire would, in one transaction with bulk writes. Contracts another worker holds
     are skipped. Returns how many expired."""
-    from contracts.models import MilestoneState
-
     with transaction.atomic():
         contracts = [c for c in lock_contracts(ids)
                      if fsm.may(c, "expire", None)]

@@ -4,12 +4,12 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Milestone, MilestoneState, Settlement
 from contracts.models.ledger import AccountKind, TransactionKind
-from contracts.money import format_money, platform_fee
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.hooks import reputation_changed
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.hooks import reputation_changed
+from marketplace.kernel.money import format_money, platform_fee
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 
 from .ledger import escrow_of, post_transaction, system_account, wallet_of
 from .milestones import void_pending_milestones

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models.ledger import AccountKind, LedgerTransaction, TransactionKind
-from contracts.money import format_money
-from marketplace.errors import DomainError
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.money import format_money
+from marketplace.kernel.services.onetime import claim_key
 
-from .idempotency import claim_key
 from .ledger import post_transaction, system_account, wallet_of
 
 MAX_MOVEMENT_CENTS = 100_000_000  # $1,000,000 in one go: a typo guard, not a policy

@@ -24,7 +24,6 @@ from contracts.models import (
     Attachment,
     Contract,
     Entry,
-    IdempotencyKey,
     Message,
     Milestone,
 )
@@ -48,7 +47,7 @@ from disputes.services.cancellations import (
 from disputes.services.casework import dispute_assign_mediator, dispute_propose
 from disputes.services.disputes import dispute_make_offer, dispute_request_mediation
 from disputes.tests.factories import EXPLANATION, make_request
-from marketplace.models import Event, Notification, User
+from marketplace.kernel.models import Event, IdempotencyKey, Notification, User
 from marketplace.tests.factories import FreelancerFactory, MediatorFactory, StaffFactory
 from reputation.actions import APPLICATION_ACTIONS, JOB_ACTIONS
 from reputation.models import Application, Feedback, Job
@@ -701,7 +700,7 @@ def test_answering_a_proposal_that_does_not_exist_is_refused_not_a_500(client, w
 def test_the_proposal_service_itself_refuses_when_there_is_no_proposal(world, accept):
     """Not only the page: any caller of the service gets a refusal, never an AttributeError."""
     from disputes.services.disputes import dispute_answer_proposal
-    from marketplace.errors import DomainError
+    from marketplace.kernel.errors import DomainError
 
     dispute = world.dispute
     before = snapshot(world)

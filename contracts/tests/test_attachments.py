@@ -22,9 +22,9 @@ from conftest import login, postgres_only
 from contracts.models import Attachment, Message
 from contracts.services.messages import message_post
 from contracts.tests.factories import make_active_contract
-from marketplace.errors import DomainError
-from marketplace.models import Event
-from marketplace.models.append_only import AppendOnlyError
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event
+from marketplace.kernel.models.append_only import AppendOnlyError
 
 PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"

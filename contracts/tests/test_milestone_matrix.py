@@ -9,9 +9,9 @@ from contracts.models import Account, LedgerTransaction, MilestoneState
 from contracts.services.lifecycle import contract_complete
 from contracts.services.milestones import milestone_approve
 from contracts.tests.factories import make_funded_contract, new_key
-from marketplace.actions import available
-from marketplace.fsm import refusal_reason
-from marketplace.models import Event
+from marketplace.kernel.actions import available
+from marketplace.kernel.fsm import refusal_reason
+from marketplace.kernel.models import Event
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,9 @@ from contracts.models import (
     Account,
     ContractState,
     Entry,
-    IdempotencyKey,
     LedgerTransaction,
     MilestoneState,
 )
-from contracts.money import MoneyError, platform_fee, to_cents
 from contracts.services.lifecycle import contract_complete
 from contracts.services.milestones import (
     milestone_add,
@@ -26,8 +24,9 @@ from contracts.services.milestones import (
 )
 from contracts.services.wallets import wallet_deposit, wallet_withdraw
 from contracts.tests.factories import deposit, make_active_contract, make_funded_contract, new_key
-from marketplace.errors import DomainError
-from marketplace.models import Event
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, IdempotencyKey
+from marketplace.kernel.money import MoneyError, platform_fee, to_cents
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +265,7 @@ def test_check_ledger_passes_on_a_healthy_ledger(capsys):
 @pytest.mark.breaks_records
 @pytest.mark.parametrize("damage", ["unbalanced", "negative_wallet", "escrow_drift"])
 def test_check_ledger_names_a_broken_invariant_written_with_raw_sql(damage, capsys):
-    from marketplace.db_triggers import install_triggers
+    from marketplace.kernel.db_triggers import install_triggers
 
     contract = make_funded_contract(amounts=(10_000,))
     wallet = Account.objects.get(kind="wallet", user=contract.client)

@@ -10,9 +10,9 @@ from contracts.models import Account, ContractState, LedgerTransaction, Mileston
 from contracts.services.messages import message_post
 from contracts.services.milestones import milestone_request_changes, milestone_submit
 from contracts.tests.factories import make_active_contract, make_funded_contract
-from marketplace.deadlines import process_deadlines
-from marketplace.models import Event, Notification
-from marketplace.services.record import record_event
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.models import Event, Notification
+from marketplace.kernel.services.record import record_event
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from conftest import postgres_only
 from contracts.models import Account, LedgerTransaction, MilestoneState
 from contracts.services.milestones import milestone_approve, milestone_auto_release, milestone_fund
 from contracts.tests.factories import deposit, make_active_contract, make_funded_contract, new_key
-from marketplace.errors import DomainError
+from marketplace.kernel.errors import DomainError
 from marketplace.tests.factories import ClientFactory
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]

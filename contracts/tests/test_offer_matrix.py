@@ -27,9 +27,9 @@ from contracts.models.contract import (
 )
 from contracts.services.offers import offer_accept, offer_decline, offer_expire, offer_withdraw
 from contracts.tests.factories import make_offer
-from marketplace.actions import available
-from marketplace.fsm import refusal_reason
-from marketplace.models import Event, Notification
+from marketplace.kernel.actions import available
+from marketplace.kernel.fsm import refusal_reason
+from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import FreelancerFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from contracts.services.offers import (
     offer_withdraw,
 )
 from contracts.tests.factories import make_offer
-from marketplace.errors import DomainError
-from marketplace.models import Event, Notification
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault, reason_label
-from marketplace.fsm import refusal
-from marketplace.models import AppendOnlyModel, WithDeadline
+from marketplace.kernel.fsm import refusal
+from marketplace.kernel.models import AppendOnlyModel, WithDeadline
 
 
 class CancellationState(models.TextChoices):

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault
-from marketplace.fsm import refusal
-from marketplace.models import WithDeadline
+from marketplace.kernel.fsm import refusal
+from marketplace.kernel.models import WithDeadline
 
 
 class DisputeState(models.TextChoices):

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, MilestoneState
-from contracts.money import format_money
 from contracts.services.common import lock_contract
 from contracts.services.lifecycle import resume_contract
 from contracts.services.messages import message_post
@@ -17,10 +16,12 @@ from contracts.services.milestones import pause_auto_release
 from contracts.services.settlements import FAULT_WORDS, escrowed_milestones, settle_contract
 from disputes.models import CancellationProposal, CancellationRequest
 from disputes.policy import Fault, find_reason
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from disputes.services.disputes import dispute_open
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.money import format_money
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 
 from .common import lock_case
 
@@ -169,8 +170,6 @@ def cancellation_deny(*, actor, request: CancellationRequest, reason: str) -> Ca
 def cancellation_dispute(*, actor, request: CancellationRequest, reason: str):
     """The freelancer disputes the client's cancellation, or the client's denial (after trying
     dialogue). The contract → disputed; the dispute opens in direct negotiation."""
-    from .disputes import dispute_open
-
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why you dispute this."))

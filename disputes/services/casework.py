@@ -11,10 +11,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, Proposal, ProposalKind
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.models import User
-from marketplace.services.notifications import notify
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import User
+from marketplace.kernel.services.notifications import notify
 
 from . import outcomes
 from .common import lock_case

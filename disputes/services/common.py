@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from contracts.services.common import ContractBusy, lock_contract
-from marketplace.errors import DomainError
+from marketplace.kernel.errors import DomainError
 
 
 def lock_case(model, case_or_id):

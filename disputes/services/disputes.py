@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from contracts.services.messages import message_post
 from disputes.models import Dispute, DisputeKind, DisputeState, Proposal, SettlementOffer
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import User
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 
 from . import outcomes
 from .common import lock_case
@@ -156,8 +157,6 @@ def dispute_request_mediation(*, actor, dispute: Dispute) -> Dispute:
 
 def start_mediation(dispute, *, why: str) -> None:
     """Move the case to mediation (caller holds the locks); mediators are told of a new case."""
-    from marketplace.models import User
-
     from_state = run(dispute, "start_mediation", None)
     record(dispute, None, "dispute.mediation_started", from_state,
            f"The case moved to mediation: {why}. A mediator should propose a resolution "
@@ -210,8 +209,6 @@ def dispute_answer_proposal(*, actor, dispute: Dispute, accept: bool, reason: st
 
 
 def _after_rejection(dispute, actor) -> None:
-    from marketplace.models import User
-
     if dispute.state == DisputeState.ARBITRATION:
         outcomes.lapse_open_offers(dispute)
         tell_parties(dispute, _("The revised proposal on “%(title)s” was rejected; an arbitrator "

@@ -2,13 +2,13 @@
 
 from django.utils.translation import gettext as _
 
-from contracts.money import format_money
 from contracts.services.lifecycle import resume_contract
 from contracts.services.settlements import FAULT_WORDS, settle_contract
 from disputes.models import Outcome, SettlementOffer
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.services.notifications import notify
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.money import format_money
+from marketplace.kernel.services.notifications import notify
 
 
 def check_outcome(outcome: str, amount_cents: int, fault: str, escrow_cents: int) -> int:

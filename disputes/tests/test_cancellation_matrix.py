@@ -25,7 +25,6 @@ from contracts.models import (
     Account,
     Contract,
     Entry,
-    IdempotencyKey,
     LedgerTransaction,
     Message,
     Settlement,
@@ -35,9 +34,9 @@ from disputes.actions import CANCELLATION_ACTIONS
 from disputes.models import CancellationProposal, CancellationRequest, Dispute
 from disputes.services import cancellations as svc
 from disputes.tests.factories import make_request
-from marketplace.actions import available
-from marketplace.fsm import refusal_reason
-from marketplace.models import Event, Notification
+from marketplace.kernel.actions import available
+from marketplace.kernel.fsm import refusal_reason
+from marketplace.kernel.models import Event, IdempotencyKey, Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from contracts.tests.test_money_races import race
 from disputes.models import CancellationState
 from disputes.services import cancellations as svc
 from disputes.tests.factories import make_request
-from marketplace.deadlines import process_deadlines
-from marketplace.errors import DomainError
-from marketplace.models import Event, Notification
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, Notification
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from contracts.services.milestones import milestone_fund
 from disputes.models import CancellationProposal, CancellationState, Dispute, DisputeState
 from disputes.services import cancellations as svc
 from disputes.tests.factories import EXPLANATION, make_request
-from marketplace.errors import DomainError
-from marketplace.models import Event
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +263,7 @@ def test_freelancer_disputes_a_clients_cancellation_directly():
 
 def test_auto_accept_after_silence_caps_the_freelancer_at_submitted_work(mailoutbox,
                                                                          django_capture_on_commit_callbacks):
-    from marketplace.deadlines import process_deadlines
+    from marketplace.kernel.deadlines import process_deadlines
 
     request = make_request("freelancer", amounts=(30_000, 20_000), fund=2, submit=1,
                            amount_cents=45_000, fault="client", reason="payment")
@@ -288,7 +288,7 @@ def test_auto_accept_after_silence_caps_the_freelancer_at_submitted_work(mailout
 
 
 def test_lapse_after_an_undisputed_denial():
-    from marketplace.deadlines import process_deadlines
+    from marketplace.kernel.deadlines import process_deadlines
 
     request = make_request("freelancer")
     svc.cancellation_deny(actor=request.contract.client, request=request, reason="No.")
@@ -306,8 +306,8 @@ def test_lapse_after_an_undisputed_denial():
 
 
 def test_reminders_reach_the_party_whose_turn_it_is_once_each():
-    from marketplace.deadlines import process_deadlines
-    from marketplace.models import Notification
+    from marketplace.kernel.deadlines import process_deadlines
+    from marketplace.kernel.models import Notification
 
     request = make_request("client")
     freelancer = request.contract.freelancer

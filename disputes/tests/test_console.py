@@ -40,8 +40,8 @@ from disputes.models import (
 from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute
-from marketplace.deadlines import process_deadlines
-from marketplace.models import Event, Notification
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import MediatorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -554,7 +554,7 @@ def test_ledger_entries_have_no_admin_of_their_own_and_show_read_only(client, ad
                               args=[txn.pk])).content.decode()
     assert not re.search(r'<(input|select|textarea)[^>]+name="entries-\d+-(amount_cents|account)"',
                          body)
-    from contracts.money import format_money
+    from marketplace.kernel.money import format_money
 
     for _pk, amount in entries:
         assert f"<p>{format_money(amount)}</p>" in body  # shown in dollars, read-only

@@ -24,7 +24,6 @@ from contracts.models import (
     Account,
     Contract,
     Entry,
-    IdempotencyKey,
     LedgerTransaction,
     Message,
     Settlement,
@@ -35,11 +34,11 @@ from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOf
 from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import make_dispute
-from marketplace import fsm
-from marketplace.actions import available
-from marketplace.errors import DomainError
-from marketplace.fsm import refusal_reason
-from marketplace.models import Event, Notification, User
+from marketplace.kernel import fsm
+from marketplace.kernel.actions import available
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.fsm import refusal_reason
+from marketplace.kernel.models import Event, IdempotencyKey, Notification, User
 from marketplace.tests.factories import ArbitratorFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from disputes.models import CancellationState, DisputeState, OfferState
 from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute
-from marketplace.deadlines import process_deadlines
-from marketplace.errors import DomainError
-from marketplace.models import Event, Notification
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import MediatorFactory
 
 pytestmark = pytest.mark.django_db

@@ -41,10 +41,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
-    "marketplace",
+    # The layers, bottom to top (README, "Layout"): the kernel, the three apps, the site.
+    "marketplace.kernel",
     "contracts",
     "disputes",
     "reputation",
+    "marketplace.site",
 ]
 
 MIDDLEWARE = [
@@ -58,12 +60,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "marketplace.middleware.UserTimezoneMiddleware",
+    "marketplace.kernel.middleware.UserTimezoneMiddleware",
 ]
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
-ASGI_APPLICATION = "marketplace.asgi.application"
+ROOT_URLCONF = "marketplace.site.urls"
+WSGI_APPLICATION = "marketplace.site.wsgi.application"
+ASGI_APPLICATION = "marketplace.site.asgi.application"
 
 TEMPLATES = [
     {
@@ -75,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "marketplace.context_processors.navigation",
+                "marketplace.kernel.context_processors.navigation",
             ],
         },
     },
@@ -117,7 +119,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.kernel.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
 # Failed logins are limited per address only: a limit per account would let anyone lock a

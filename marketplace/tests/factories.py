@@ -4,7 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
-from marketplace.models import Role, User
+from marketplace.kernel.models import Role, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):

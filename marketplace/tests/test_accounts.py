@@ -20,9 +20,9 @@ from conftest import login
 from contracts.models import Contract, ContractState
 from contracts.services.offers import MilestoneInput, offer_accept, offer_create
 from contracts.tests.factories import make_offer
-from marketplace.errors import DomainError
-from marketplace.models import Event, Notification, Role, User
-from marketplace.signals import grant_staff_permissions
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, Notification, Role, User
+from marketplace.kernel.signals import grant_staff_permissions
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.utils import timezone
 from conftest import later, postgres_only
 from contracts.models import Contract, ContractState
 from contracts.tests.factories import make_offer
-from marketplace.deadlines import process_deadlines
-from marketplace.models import Event, Notification
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 
 
@@ -115,7 +115,7 @@ def test_two_sweepers_at_once_expire_each_offer_once():
 
 @pytest.mark.django_db
 def test_a_failing_batch_is_redone_item_by_item(client_user, freelancer, monkeypatch):
-    from marketplace import deadlines
+    from marketplace.kernel import deadlines
 
     offers = [make_offer(client_user, freelancer, title=f"Offer {i}") for i in range(3)]
     sweep = deadlines.SWEEPS["offer_expiry"]

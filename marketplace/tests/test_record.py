@@ -6,16 +6,16 @@ from django.db import DatabaseError, connection, transaction
 
 from conftest import IS_POSTGRES, postgres_only
 from contracts.tests.factories import make_active_contract, make_offer
-from marketplace.db_triggers import (
+from marketplace.kernel.db_triggers import (
     append_only_tables,
     install_triggers,
     installed_triggers,
     trigger_name,
 )
-from marketplace.models import Event
-from marketplace.models.append_only import AppendOnlyError
-from marketplace.models.record import GENESIS_HASH
-from marketplace.services.record import verify_chain
+from marketplace.kernel.models import Event
+from marketplace.kernel.models.append_only import AppendOnlyError
+from marketplace.kernel.models.record import GENESIS_HASH
+from marketplace.kernel.services.record import verify_chain
 
 
 def _drop_trigger(table):

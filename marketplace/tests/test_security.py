@@ -11,10 +11,10 @@ from conftest import login
 from contracts.models import Account, Entry
 from contracts.services.offers import offer_decline
 from contracts.tests.factories import deposit, make_offer
-from marketplace.errors import DomainError
-from marketplace.models import Event, User
-from marketplace.services.accounts import account_close
-from marketplace.services.record import verify_chain
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event, User
+from marketplace.kernel.services.accounts import account_close
+from marketplace.kernel.services.record import verify_chain
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from marketplace.fsm import refusal
+from marketplace.kernel.fsm import refusal
 
 
 class JobState(models.TextChoices):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,10 +12,10 @@ from contracts.models import Contract, ContractState
 from contracts.services.common import lock_contract
 from disputes.models import CancellationRequest, CancellationState, Dispute
 from disputes.models.dispute import OPEN_STATES
-from marketplace.errors import DomainError
-from marketplace.hooks import reputation_changed
-from marketplace.services.notifications import notify
-from marketplace.services.record import record_event
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.hooks import reputation_changed
+from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.services.record import record_event
 from reputation.models import Feedback
 
 FEEDBACK_STATES = (ContractState.COMPLETED, ContractState.CANCELLED)
@@ -95,8 +96,6 @@ def feedback_submit(*, actor, contract: Contract, rating: int, communication: in
 
 
 def _feedback_url(contract) -> str:
-    from django.urls import reverse
-
     return reverse("reputation:feedback", args=[contract.pk])
 
 

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.services.offers import MilestoneInput, offer_create
-from marketplace import fsm
-from marketplace.errors import DomainError
-from marketplace.models import Role
-from marketplace.services.notifications import notify
+from marketplace.kernel import fsm
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Role
+from marketplace.kernel.services.notifications import notify
 from reputation.models import Application, ApplicationState, Job
 
 

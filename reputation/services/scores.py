@@ -6,10 +6,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from contracts.models import Contract
-from marketplace.models import Role, User
+from marketplace.kernel.models import Role, User
+from marketplace.kernel.scoring import compute
 from reputation.facts import collect, facts_for
 from reputation.models import Reputation
-from reputation.scoring import compute
 
 
 def _values(user, result, now) -> dict:

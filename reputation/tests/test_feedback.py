@@ -12,9 +12,9 @@ from conftest import login
 from disputes.services import cancellations as svc
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import make_dispute, make_request
-from marketplace.deadlines import process_deadlines
-from marketplace.errors import DomainError
-from marketplace.models import Event
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.models import Event
 from reputation.models import Feedback
 from reputation.models.feedback import FeedbackLocked
 from reputation.services.feedback import feedback_reply, feedback_submit

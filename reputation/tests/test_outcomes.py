@@ -15,10 +15,10 @@ from disputes.services import cancellations as svc
 from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute, make_request
-from marketplace.deadlines import process_deadlines
+from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.scoring import BASE, POINTS
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Reputation
-from reputation.scoring import BASE, POINTS
 from reputation.tests.factories import completed_contract
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 from conftest import login
 from disputes.services import cancellations as svc
 from disputes.tests.factories import make_request
-from marketplace.models import Role, User
+from marketplace.kernel.models import Role, User
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Job, Reputation
 from reputation.services.feedback import feedback_submit

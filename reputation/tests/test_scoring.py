@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from reputation.scoring import BASE, EXPLAINED_LINES, POINTS, ContractFacts, compute
+from marketplace.kernel.scoring import BASE, EXPLAINED_LINES, POINTS, ContractFacts, compute
 
 
 def facts(n=3, **overrides):

@@ -10,7 +10,7 @@ from io import StringIO
 from django.core.management import call_command
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from contracts.money import format_money
+from marketplace.kernel.money import format_money
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_offer_journey import expect_state, sign_in, sign_out
 

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from playwright.sync_api import Page, expect
 
 from contracts.models import Account, Contract, Entry, LedgerTransaction
-from contracts.models.ledger import IdempotencyKey
+from marketplace.kernel.models import IdempotencyKey
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from tests.browser.journeys import (
     PASSWORD,

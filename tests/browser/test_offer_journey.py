@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contracts.models import Attachment, Contract
-from marketplace.models import Event, User
+from marketplace.kernel.models import Event, User
 from marketplace.tests.factories import FreelancerFactory
 
 pytestmark = pytest.mark.browser

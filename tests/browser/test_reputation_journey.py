@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contracts.models import Contract, Settlement
+from marketplace.kernel.scoring import BASE, POINTS, RECENT_WEIGHT
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Feedback, Job, Reputation
-from reputation.scoring import BASE, POINTS, RECENT_WEIGHT
 from reputation.tests.factories import completed_contract
 from tests.browser.journeys import (
     PASSWORD,

@@ -1,0 +1,75 @@
+"""Kernel forms: sign-up with a role and time zone, the profile form, and the one-time key
+that every money-moving form carries."""
+
+import uuid
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.kernel.models import Role, User
+
+SIGNUP_ROLES = [(Role.CLIENT, _("I want to hire (client)")),
+                (Role.FREELANCER, _("I want to work (freelancer)"))]
+
+
+def timezone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+            if "/" in name or name == "UTC"]
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields; allauth calls `signup()` after creating the user."""
+
+    role = forms.ChoiceField(label=_("I am joining as"), choices=SIGNUP_ROLES,
+                             widget=forms.RadioSelect)
+    timezone = forms.ChoiceField(label=_("Time zone"), initial="UTC")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+
+    def signup(self, request, user):
+        user.role = self.cleaned_data["role"]
+        user.timezone = self.cleaned_data["timezone"]
+        user.save(update_fields=["role", "timezone"])
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"))
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "timezone", "headline", "skills", "bio"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        if self.instance.role != Role.FREELANCER:
+            for name in ("headline", "skills"):
+                self.fields.pop(name)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(forms.Form):
+    """A money-moving form: its one-time key makes a double click or a retry act once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("idempotency_key"):
+            # A hidden field's error would be invisible: say it on the form, and give the
+            # re-rendered form a fresh key so the next Confirm works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("idempotency_key")] = new_idempotency_key()
+            raise forms.ValidationError(_("This form is out of date. Check it and confirm again."))
+        return data

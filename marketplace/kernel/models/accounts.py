@@ -1,0 +1,115 @@
+"""The custom user: one role per user (client or freelancer; staff for mediators) and a time zone."""
+
+import zoneinfo
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", _("Client")
+    FREELANCER = "freelancer", _("Freelancer")
+    STAFF = "staff", _("Platform staff")
+
+
+class User(AbstractUser):
+    """A person on the marketplace.
+
+    Clients hire, freelancers work; mediators and arbitrators are staff users in the
+    `Mediators` and `Arbitrators` groups. Deadlines are stored in UTC and shown in `timezone`.
+    """
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CLIENT)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    headline = models.CharField(_("headline"), max_length=120, blank=True)
+    bio = models.TextField(_("about"), blank=True)
+    skills = models.CharField(
+        _("skills"), max_length=300, blank=True, help_text=_("Comma-separated, e.g. Django, SQL")
+    )
+    # Set when the user closes the account: personal data is pseudonymised, the record stays.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Lower-case name, headline, skills and bio, for the directory's search (a trigram index
+    # on PostgreSQL makes "contains" fast); kept in step by save().
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["username"]
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return " ".join([self.username, self.first_name, self.last_name, self.headline,
+                         self.skills, self.bio]).lower()
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_freelancer(self) -> bool:
+        return self.role == Role.FREELANCER
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_mediator(self) -> bool:
+        return self.is_staff and self.is_active and "Mediators" in self.group_names
+
+    @property
+    def is_arbitrator(self) -> bool:
+        return self.is_staff and self.is_active and "Arbitrators" in self.group_names
+
+    @property
+    def is_case_worker(self) -> bool:
+        """Mediators and arbitrators may read any contract's record and attachments."""
+        return self.is_mediator or self.is_arbitrator
+
+    @cached_property
+    def has_verified_email(self) -> bool:
+        return EmailAddress.objects.filter(user=self, verified=True).exists()
+
+    @property
+    def skills_list(self) -> list[str]:
+        return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
+
+    # The fields `display_name` (and a case worker's badge) read: pages that only show
+    # names load just these.
+    NAME_FIELDS = ("username", "first_name", "last_name", "closed_at", "role")
+
+    @classmethod
+    def name_fields(cls, via: str) -> list[str]:
+        """NAME_FIELDS through a relation, for `.only()`: name_fields("author")."""
+        return [f"{via}__{field}" for field in cls.NAME_FIELDS]
+
+    @classmethod
+    def with_names(cls, queryset, *relations: str):
+        """`queryset.select_related(*relations)`, loading of those users only their names.
+        Pages list many rows with who wrote them, and whole user rows (password hashes,
+        profiles) cost more to read than the rows themselves."""
+        rest = [field.name for field in cls._meta.concrete_fields
+                if not field.primary_key and field.name not in cls.NAME_FIELDS]
+        return queryset.select_related(*relations).defer(
+            *(f"{via}__{name}" for via in relations for name in rest))
+
+    @property
+    def display_name(self) -> str:
+        if self.closed_at:
+            return f"Closed account #{self.pk}"
+        return self.get_full_name() or self.username

@@ -1,0 +1,134 @@
+"""Template helpers: money, state badges, deadlines with countdowns."""
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from marketplace.kernel.money import format_money, platform_fee
+
+register = template.Library()
+
+BADGE_COLOURS = {
+    "offered": "info", "active": "primary", "cancellation_requested": "warning",
+    "disputed": "danger", "completed": "success", "cancelled": "secondary",
+    "declined": "secondary", "withdrawn": "secondary", "expired": "secondary",
+    "closed": "secondary", "pending": "light", "funded": "info", "submitted": "warning",
+    "released": "success", "settled": "secondary", "void": "light",
+}
+
+
+@register.filter
+def money(cents):
+    return format_money(cents)
+
+
+@register.filter
+def fee_of(cents):
+    """The platform fee on what the freelancer receives (half-up, as the ledger takes it)."""
+    return platform_fee(int(cents or 0))
+
+
+@register.filter
+def net_of_fee(cents):
+    return int(cents or 0) - fee_of(cents)
+
+
+@register.filter
+def subtract(value, other):
+    return int(value or 0) - int(other or 0)
+
+
+ANSWERS = {"accepted": gettext_lazy("accepted"), "rejected": gettext_lazy("rejected"),
+           "silence": gettext_lazy("no answer (counts as acceptance)")}
+
+
+@register.filter
+def answer(value):
+    return ANSWERS.get(value, value) if value else _("no answer yet")
+
+
+@register.simple_tag
+def state_badge(obj, field: str = "state"):
+    value = getattr(obj, field)
+    label = getattr(obj, f"get_{field}_display")()
+    colour = BADGE_COLOURS.get(value, "secondary")
+    text_class = " text-dark" if colour in {"light", "warning", "info"} else ""
+    return format_html(
+        '<span class="badge text-bg-{}{}" data-state="{}">{}</span>', colour, text_class, value, label
+    )
+
+
+def _span(delta_seconds: float) -> str:
+    seconds = int(abs(delta_seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days} + (
+            ", " + ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else ""
+        )
+    if hours:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} + (
+            ", " + ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+            if minutes else ""
+        )
+    return ngettext("%(n)d minute", "%(n)d minutes", max(minutes, 1)) % {"n": max(minutes, 1)}
+
+
+@register.simple_tag
+def outcome(item, escrow=None):
+    """What an offer, proposal or decision says: cancel with the split, or continue; and
+    the fault. With the escrow, what each side then gets. (Built in Python: a dispute room
+    shows many of these, and a template per item cost more than the rest of the room.)"""
+    fault = format_html(" · {}: {}", _("fault"), str(item.get_fault_display()).lower())
+    if item.outcome == "continue":
+        return format_html("<strong>{}</strong>{}", _("The contract continues"), fault)
+    amount = item.amount_to_freelancer_cents
+    split = ""
+    if escrow is not None:
+        split = format_html(' <span class="small text-body-secondary">({})</span>', _(
+            "they receive %(net)s after the %(fee)s fee; %(back)s back to the client") % {
+            "net": money(net_of_fee(amount)), "fee": money(fee_of(amount)),
+            "back": money(subtract(escrow, amount))})
+    return format_html("<strong>{}</strong>: {} {}{}{}", _("Cancel"), money(amount),
+                       _("to the freelancer"), split, fault)
+
+
+@register.filter
+def moment(value):
+    """A moment as “26 Nov 2026, 15:01” in the viewer's time zone: `date:"j M Y, H:i"`
+    without the general formatter, which cost more than the rest of a timeline row."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year}, {local:%H:%M}"
+
+
+@register.filter
+def countdown(deadline):
+    """“in 3 days, 4 hours” or “overdue by 2 hours”, from now."""
+    if not deadline:
+        return ""
+    delta = (deadline - timezone.now()).total_seconds()
+    if delta >= 0:
+        return _("in %(span)s") % {"span": _span(delta)}
+    return _("overdue by %(span)s") % {"span": _span(delta)}
+
+
+@register.simple_tag
+def deadline(when, label=""):
+    """A deadline as a date in the viewer's time zone, with a countdown. (Built in Python:
+    pages show many of these, and a template per deadline costs more than the page.)"""
+    if not when:
+        return ""
+    local = timezone.localtime(when)
+    iso = date_filter(local, "c")
+    return format_html(
+        '<span class="deadline{}" data-deadline="{}">{}<time datetime="{}">{}</time> '
+        '<small class="text-body-secondary countdown">({})</small></span>',
+        " text-danger" if when <= timezone.now() else "", iso, f"{label} " if label else "",
+        iso, date_filter(local, "D j M Y, H:i T"), countdown(when))

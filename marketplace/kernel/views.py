@@ -1,0 +1,61 @@
+"""Account pages: notifications, profile settings, closing an account."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.kernel.errors import DomainError
+from marketplace.kernel.forms import ProfileForm
+from marketplace.kernel.models import Notification
+from marketplace.kernel.services.accounts import account_close
+from marketplace.kernel.services.notifications import mark_all_read
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(
+        Notification.objects.filter(user=request.user).select_related("contract"), 30
+    ).get_page(request.GET.get("page"))
+    return render(request, "marketplace/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    mark_all_read(user=request.user)
+    return redirect("notifications")
+
+
+@login_required
+def profile_settings(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile was saved."))
+        return redirect("profile_settings")
+    return render(request, "marketplace/profile_settings.html", {"form": form})
+
+
+@login_required
+def account_close_view(request):
+    """Confirm with the username, then close: personal data goes, the record stays."""
+    error = None
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip() != request.user.username:
+            error = _("Type your username to confirm.")
+        else:
+            try:
+                account_close(actor=request.user)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                logout(request)
+                messages.success(request, _("Your account is closed. Contract records keep a "
+                                            "pseudonym in place of your name."))
+                return redirect("dashboard")
+    return render(request, "marketplace/account_close.html", {"error": error},
+                  status=400 if error else 200)

@@ -1,0 +1,1 @@
+"""The site: root URLs, dashboard, welcome and policy pages, the demo (the top layer)."""
