@@ -1,11 +1,10 @@
 """The contracts app's automatic actions: offer expiry, milestone auto-release, the dormant
 close, and reminders before the offer and review deadlines."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractState, Milestone, MilestoneState
@@ -13,6 +12,7 @@ from contracts.services.lifecycle import contract_close_dormant
 from contracts.services.milestones import milestone_auto_release, milestones_auto_release_due
 from contracts.services.offers import offer_expire, offers_expire_due
 from marketplace.kernel.deadlines import Reminder, Sweep, register
+from marketplace.kernel.times import moment_for
 
 
 def _dormant(now):
@@ -35,10 +35,8 @@ def register_all() -> None:
         name="offer",
         live=lambda: Contract.objects.filter(state=ContractState.OFFERED),
         recipients=lambda contract: [contract.freelancer],
-        text=lambda contract: _("Reminder: the offer “%(title)s” expires on %(when)s UTC.") % {
-            "title": contract.title,
-            "when": date_format(contract.deadline_at.astimezone(UTC), "DATETIME_FORMAT"),
-        },
+        text=lambda contract, user: _("Reminder: the offer “%(title)s” expires on %(when)s.")
+        % {"title": contract.title, "when": moment_for(user, contract.deadline_at)},
         url=lambda contract: contract.get_absolute_url(),
         contract_of=lambda contract: contract.pk,
     ))
@@ -57,11 +55,9 @@ def register_all() -> None:
         live=lambda: Milestone.objects.filter(state=MilestoneState.SUBMITTED,
                                               contract__state=ContractState.ACTIVE),
         recipients=lambda milestone: [milestone.contract.client],
-        text=lambda milestone: _("Reminder: review “%(title)s” by %(when)s UTC, or it is "
-                                 "released to the freelancer automatically.") % {
-            "title": milestone.title,
-            "when": date_format(milestone.deadline_at.astimezone(UTC), "DATETIME_FORMAT"),
-        },
+        text=lambda milestone, user: _("Reminder: review “%(title)s” by %(when)s, or it is "
+                                       "released to the freelancer automatically.")
+        % {"title": milestone.title, "when": moment_for(user, milestone.deadline_at)},
         url=lambda milestone: milestone.contract.get_absolute_url() + "#milestones",
     ))
     register(Sweep(

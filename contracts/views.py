@@ -23,6 +23,11 @@ from marketplace.kernel.models import Role
 from marketplace.kernel.services.record import verify_chain
 from marketplace.kernel.views_helpers import action_view, posted_form_view
 
+# Contracts that can have had a case: the ones that got past the offer.
+CASE_STATES = (ContractState.ACTIVE, ContractState.CANCELLATION_REQUESTED,
+               ContractState.DISPUTED, ContractState.CANCELLED, ContractState.COMPLETED,
+               ContractState.CLOSED)
+
 
 @login_required
 def contract_list(request):
@@ -81,10 +86,8 @@ def contract_detail(request, pk: int):
     is_client = request.user.pk == contract.client_id
     return render(request, "contracts/detail.html", {
         "contract": contract,
-        # A case is shown while one runs, and after it ended the contract.
-        "case": current_case(contract) if contract.state in (
-            ContractState.CANCELLATION_REQUESTED, ContractState.DISPUTED,
-            ContractState.CANCELLED) else None,
+        # A case is shown while one runs, and once it ended: how (the outcome it recorded).
+        "case": current_case(contract) if contract.state in CASE_STATES else None,
         "can_request_cancellation":
             may(contract, "request_cancellation", request.user),
         "milestones": milestones,

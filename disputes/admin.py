@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Attachment, LedgerTransaction, Message
 from disputes import selectors
 from disputes.console import CONSOLE_ACTIONS
+from disputes.endings import dispute_ending
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
 from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
 from disputes.stepper import dispute_steps
@@ -104,8 +105,9 @@ class DisputeAdmin(admin.ModelAdmin):
         due = obj.deadline_at or obj.sla_due_at
         if due is None:
             return "—"
-        return format_html('<time datetime="{}">{}</time>', due.isoformat(),
-                           timezone.localtime(due).strftime("%Y-%m-%d %H:%M"))
+        local = timezone.localtime(due)
+        return format_html('<time datetime="{}">{} {}</time>', due.isoformat(),
+                           local.strftime("%Y-%m-%d %H:%M"), local.tzname())
 
     @admin.display(description=_("Escrow"), ordering="escrow_total")
     def escrow(self, obj):
@@ -184,7 +186,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "opts": self.model._meta, "title": f"Dispute #{dispute.pk}: {contract.title}",
             "dispute": dispute,
             "contract": contract, "request_case": dispute.cancellation_request,
-            "steps": dispute_steps(dispute),
+            "ending": (ending := dispute_ending(dispute)),
+            "steps": dispute_steps(dispute, ending),
             "actions": available(CONSOLE_ACTIONS, dispute, request.user),
             "events": Event.objects.filter(contract=contract).select_related("actor").order_by("seq"),
             "thread": Message.objects.filter(contract=contract).select_related("author")

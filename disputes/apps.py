@@ -15,4 +15,5 @@ class DisputesConfig(AppConfig):
 
         deadlines.register_all()
         case_export.register_section(export.case_section)
-        register_case_finders(current=selectors.current_case, for_record=export.cases_of)
+        register_case_finders(current=selectors.current_case_with_ending,
+                              for_record=export.cases_with_endings)

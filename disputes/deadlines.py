@@ -1,8 +1,5 @@
 """The disputes app's clock: auto-acceptance, lapse, and reminders to the party whose turn it is."""
 
-from datetime import UTC
-
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from disputes.models import CancellationRequest, CancellationState, Dispute, DisputeState
@@ -11,20 +8,17 @@ from disputes.services.cancellations import cancellation_auto_accept, cancellati
 from disputes.services.casework import dispute_flag_overdue
 from disputes.services.disputes import dispute_resolve_by_silence, dispute_start_mediation
 from marketplace.kernel.deadlines import Reminder, Sweep, register
+from marketplace.kernel.times import moment_for
 
 
-def _when(obj) -> str:
-    return date_format(obj.deadline_at.astimezone(UTC), "DATETIME_FORMAT") + " UTC"
-
-
-def _cancellation_reminder(request) -> str:
+def _cancellation_reminder(request, user) -> str:
     if request.state == CancellationState.DENIED:
         return _("Reminder: your cancellation request on “%(title)s” was denied. Counter-propose, "
                  "continue or dispute by %(when)s, or it lapses and the contract continues.") % {
-            "title": request.contract.title, "when": _when(request)}
+            "title": request.contract.title, "when": moment_for(user, request.deadline_at)}
     return _("Reminder: answer the cancellation request on “%(title)s” by %(when)s, or the "
              "proposed terms apply automatically.") % {
-        "title": request.contract.title, "when": _when(request)}
+        "title": request.contract.title, "when": moment_for(user, request.deadline_at)}
 
 
 def _overdue(now):
@@ -38,12 +32,12 @@ def _dispute_reminder_people(dispute) -> list:
     return list(dispute.contract.parties)
 
 
-def _dispute_reminder(dispute) -> str:
+def _dispute_reminder(dispute, user) -> str:
     if dispute.state == DisputeState.PROPOSAL:
         return _("Reminder: answer the mediator's proposal on “%(title)s” by %(when)s; silence "
-                 "counts as acceptance.") % {"title": dispute.contract.title, "when": _when(dispute)}
+                 "counts as acceptance.") % {"title": dispute.contract.title, "when": moment_for(user, dispute.deadline_at)}
     return _("Reminder: direct negotiation on “%(title)s” ends %(when)s; then a mediator steps "
-             "in.") % {"title": dispute.contract.title, "when": _when(dispute)}
+             "in.") % {"title": dispute.contract.title, "when": moment_for(user, dispute.deadline_at)}
 
 
 def register_all() -> None:

@@ -1,6 +1,8 @@
 """The cases of a contract as plain data, for `export_case` (and the printable record)."""
 
-from contracts.models import LedgerTransaction, Settlement
+from contracts.models import LedgerTransaction
+from contracts.outcomes import settlement_of
+from disputes.endings import request_ending
 from disputes.models import CancellationRequest
 
 
@@ -16,15 +18,30 @@ def cases_of(contract):
             .order_by("created_at", "id"))
 
 
+def _with_endings(contract, settled) -> list:
+    cases = list(cases_of(contract))
+    for case in cases:
+        case.contract = contract
+        case.ending = request_ending(case, settled=settled) if case.is_closed else None
+    return cases
+
+
+def cases_with_endings(contract) -> list:
+    """The contract's cases, each with how it ended (`.ending`), for the printable record."""
+    return _with_endings(contract, settlement_of(contract))
+
+
 def case_section(contract) -> dict:
     requests = []
-    for r in cases_of(contract):
+    settled = settlement_of(contract)
+    for r in _with_endings(contract, settled):
         item = {
             "id": r.pk, "initiator": r.initiator.username, "initiator_role": r.initiator_role,
             "reason": r.reason, "explanation": r.explanation, "state": r.state,
             "terms": {"amount_to_freelancer_cents": r.amount_to_freelancer_cents, "fault": r.fault},
             "escrow_cents": r.escrow_cents, "timed_out_role": r.timed_out_role or None,
             "created_at": _iso(r.created_at), "closed_at": _iso(r.closed_at),
+            "ending": r.ending.as_dict() if r.ending else None,
             "proposals": [{"by": p.proposed_by_id, "amount_to_freelancer_cents":
                            p.amount_to_freelancer_cents, "fault": p.fault, "message": p.message,
                            "created_at": _iso(p.created_at)} for p in r.proposals.all()],
@@ -55,15 +72,9 @@ def case_section(contract) -> dict:
                               "uploaded_at": _iso(a.uploaded_at)} for a in dispute.evidence.all()],
             }
         requests.append(item)
-    settlement = Settlement.objects.filter(contract=contract).first()
     return {
         "cancellation_requests": requests,
-        "settlement": None if settlement is None else {
-            "escrow_cents": settlement.escrow_cents,
-            "to_freelancer_cents": settlement.to_freelancer_cents,
-            "to_client_cents": settlement.to_client_cents, "fee_cents": settlement.fee_cents,
-            "fault": settlement.fault, "how": settlement.how, "source": settlement.source,
-        },
+        "settlement": settled.as_dict() if settled else None,
         "ledger": [
             {"id": t.pk, "kind": t.kind, "created_at": _iso(t.created_at), "memo": t.memo,
              "entries": [{"account": str(e.account), "amount_cents": e.amount_cents}

@@ -7,7 +7,9 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum, Value, prefet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from contracts.models import Attachment, Message, Milestone
+from contracts.models import Attachment, Milestone
+from disputes.conversation import case_conversation
+from disputes.endings import dispute_ending, request_ending
 from disputes.models import (
     CancellationRequest,
     CancellationState,
@@ -28,21 +30,22 @@ def cancellation_for_party(user, pk: int) -> CancellationRequest:
     try:
         return (CancellationRequest.objects.filter(_party_filter(user))
                 .select_related("contract", "contract__client", "contract__freelancer",
-                                "initiator", "turn_user", "proposed_by")
+                                "initiator", "turn_user", "proposed_by", "dispute")
+                .defer("dispute__snapshot")
                 .get(pk=pk))
     except CancellationRequest.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def cancellation_page(user, pk: int) -> CancellationRequest:
+    """The request with what its page shows: how it ended (if it has) and its conversation."""
     request = cancellation_for_party(user, pk)
-
-    prefetch_related_objects(
-        [request],
-        Prefetch("proposals", queryset=request.proposals.model.objects.select_related("proposed_by")),
-        Prefetch("messages", queryset=Message.objects.select_related("author")
-                 .prefetch_related("attachments").order_by("created_at", "id")),
-    )
+    dispute = getattr(request, "dispute", None)
+    if dispute is not None and not dispute.is_open:
+        prefetch_related_objects([dispute], Prefetch(
+            "offers", queryset=User.with_names(SettlementOffer.objects, "made_by")), "proposals")
+    request.ending = request_ending(request)
+    request.conversation = case_conversation(request)
     return request
 
 
@@ -51,9 +54,10 @@ def dispute_for_party(user, pk: int) -> Dispute:
     the party filter across joins made the database plan longer than it ran."""
     # The frozen snapshot can be large and only the record and the console show it.
     try:
-        dispute = User.with_names(Dispute.objects.defer("snapshot").select_related("contract"),
-                                  "contract__client", "contract__freelancer", "mediator",
-                                  "arbitrator").get(pk=pk)
+        dispute = User.with_names(
+            Dispute.objects.defer("snapshot").select_related("contract", "cancellation_request"),
+            "contract__client", "contract__freelancer", "mediator", "arbitrator",
+            "opened_by").get(pk=pk)
     except Dispute.DoesNotExist as exc:
         raise Http404 from exc
     if not dispute.contract.is_party(user):
@@ -71,9 +75,10 @@ def dispute_room(user, pk: int) -> Dispute:
         Prefetch("evidence", queryset=User.with_names(Attachment.objects, "uploaded_by")),
         "contract__milestones",
     )
-    # The room shows the latest messages; the record has them all.
-    dispute.recent_messages = list(reversed(
-        User.with_names(dispute.messages, "author").order_by("-created_at", "-id")[:20]))
+    request = dispute.cancellation_request
+    request.contract = dispute.contract
+    dispute.conversation = case_conversation(request)
+    dispute.ending = dispute_ending(dispute)
     proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
     dispute._current_proposal = proposals[-1] if proposals else None
     for proposal in dispute.proposals.all():
@@ -93,6 +98,15 @@ def current_case(contract):
     return (CancellationRequest.objects.filter(contract=contract)
             .select_related("dispute", "turn_user").defer("dispute__snapshot")
             .order_by("-created_at", "-id").first())
+
+
+def current_case_with_ending(contract):
+    """The case the contract page shows, with how it ended once it has (`.ending`)."""
+    case = current_case(contract)
+    if case is not None:
+        case.contract = contract
+        case.ending = request_ending(case) if case.is_closed else None
+    return case
 
 
 def live_requests(user):

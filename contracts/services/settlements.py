@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Milestone, MilestoneState, Settlement
 from contracts.models.ledger import AccountKind, TransactionKind
+from contracts.outcomes import FAULT_WORDS
 from marketplace.kernel import fsm
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.hooks import reputation_changed
@@ -13,8 +14,6 @@ from marketplace.kernel.services.record import record_event
 
 from .ledger import escrow_of, post_transaction, system_account, wallet_of
 from .milestones import void_pending_milestones
-
-FAULT_WORDS = {"client": "the client", "freelancer": "the freelancer", "none": "nobody (no fault)"}
 
 
 def escrowed_milestones(contract: Contract) -> list[Milestone]:

@@ -308,6 +308,12 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         return due is not None and timezone.now() >= due
 
     @property
+    def case_escrow_cents(self) -> int:
+        """The escrow this case divides: frozen when the cancellation was requested (no money
+        moves while a case runs), so it still reads right after a settlement emptied it."""
+        return self.cancellation_request.escrow_cents
+
+    @property
     def escrow_cents(self) -> int:
         return sum(m.amount_cents for m in self.contract.milestones.all() if m.in_escrow)
 

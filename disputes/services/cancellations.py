@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, MilestoneState
+from contracts.outcomes import FAULT_WORDS
 from contracts.services.common import lock_contract
 from contracts.services.lifecycle import resume_contract
 from contracts.services.messages import message_post
 from contracts.services.milestones import pause_auto_release
-from contracts.services.settlements import FAULT_WORDS, escrowed_milestones, settle_contract
+from contracts.services.settlements import escrowed_milestones, settle_contract
 from disputes.models import CancellationProposal, CancellationRequest
 from disputes.policy import Fault, find_reason
 from disputes.services.disputes import dispute_open

@@ -2,12 +2,11 @@
 extend deadlines, propose resolutions and decide; the clock flags overdue cases. The admin
 console calls these services, exactly as the app calls the parties' ones."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, Proposal, ProposalKind
@@ -15,6 +14,7 @@ from marketplace.kernel import fsm
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import User
 from marketplace.kernel.services.notifications import notify
+from marketplace.kernel.times import moment_for, moment_utc
 
 from . import outcomes
 from .common import lock_case
@@ -90,12 +90,13 @@ def dispute_extend_deadline(*, actor, dispute: Dispute, until, reason: str) -> D
         if until > timezone.now() + timedelta(days=30):
             raise DomainError(_("A deadline can move at most 30 days ahead."))
         from_state = run(dispute, "extend_deadline", actor, until=until)
-        when = date_format(until.astimezone(UTC), "DATETIME_FORMAT")
         record(dispute, actor, "dispute.deadline_extended", from_state,
-               f"{actor.display_name} extended the deadline to {when} UTC: {reason}",
+               f"{actor.display_name} extended the deadline to {moment_utc(until)}: {reason}",
                {"until": until.isoformat(), "reason": reason})
-        tell_parties(dispute, _("The deadline in the dispute on “%(title)s” moved to %(when)s UTC.")
-                     % {"title": contract.title, "when": when})
+        for user in contract.parties:
+            notify(user=user, contract=contract, url=dispute.get_absolute_url(),
+                   text=_("The deadline in the dispute on “%(title)s” moved to %(when)s.")
+                   % {"title": contract.title, "when": moment_for(user, until)})
     return dispute
 
 

@@ -2,8 +2,9 @@
 
 from django.utils.translation import gettext as _
 
+from contracts.outcomes import FAULT_WORDS
 from contracts.services.lifecycle import resume_contract
-from contracts.services.settlements import FAULT_WORDS, settle_contract
+from contracts.services.settlements import settle_contract
 from disputes.models import Outcome, SettlementOffer
 from marketplace.kernel import fsm
 from marketplace.kernel.errors import DomainError

@@ -20,6 +20,7 @@ from marketplace.kernel.errors import DomainError
 from marketplace.kernel.locks import SWEEPING, ContractBusy, lock_contract
 from marketplace.kernel.services.notifications import notify
 from marketplace.kernel.services.record import record_event
+from marketplace.kernel.times import moment_utc
 
 logger = logging.getLogger(__name__)
 BATCH = 100  # items per transaction for batch sweeps: short locks, few round trips
@@ -49,7 +50,8 @@ class Reminder:
     name: str
     live: Callable[[], QuerySet]  # objects whose deadline is running (their active states)
     recipients: Callable[[Model], list]
-    text: Callable[[Model], str]
+    # text(obj, recipient): written for that person (their time zone, their role).
+    text: Callable[[Model, object], str]
     url: Callable[[Model], str]
     contract_of: Callable[[Model], int] = _contract_id
 
@@ -163,17 +165,18 @@ def send_reminder(reminder: Reminder, stub) -> None:
         if which == "last":
             cleared["reminder_last_at"] = None
         model.objects.filter(pk=obj.pk).update(**cleared)
-        text = reminder.text(obj)
         key = f"reminder:{reminder.name}:{obj.pk}:{obj.deadline_at.isoformat()}:{which}"
         sent = [
             user for user in reminder.recipients(obj)
-            if notify(user=user, text=text, url=reminder.url(obj), contract=contract, key=key)
+            if notify(user=user, text=reminder.text(obj, user), url=reminder.url(obj),
+                      contract=contract, key=key)
         ]
         if sent:
             record_event(
                 contract=contract, actor=None, kind="reminder.sent", subject=obj,
                 text=f"Reminder ({'one day left' if which == 'last' else 'halfway'}) sent to "
-                     f"{', '.join(u.display_name for u in sent)}: {text}",
+                     f"{', '.join(u.display_name for u in sent)}: the deadline is "
+                     f"{moment_utc(obj.deadline_at)}.",
                 data={"which": which, "deadline_at": obj.deadline_at.isoformat(),
                       "recipients": [u.pk for u in sent]},
             )

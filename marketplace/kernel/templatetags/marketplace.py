@@ -27,6 +27,12 @@ def money(cents):
 
 
 @register.filter
+def money_abs(cents):
+    """An amount without its sign, for text that says which way it went ("out of …")."""
+    return format_money(abs(int(cents or 0)))
+
+
+@register.filter
 def fee_of(cents):
     """The platform fee on what the freelancer receives (half-up, as the ledger takes it)."""
     return platform_fee(int(cents or 0))
@@ -82,14 +88,15 @@ def _span(delta_seconds: float) -> str:
 @register.simple_tag
 def outcome(item, escrow=None):
     """What an offer, proposal or decision says: cancel with the split, or continue; and
-    the fault. With the escrow, what each side then gets. (Built in Python: a dispute room
-    shows many of these, and a template per item cost more than the rest of the room.)"""
+    the fault. With the escrow it divides (the case's, frozen while the case runs: never the
+    live balance, which a settlement empties), what each side would get. (Built in Python: a
+    dispute room shows many of these, and a template per item cost more than the rest.)"""
     fault = format_html(" · {}: {}", _("fault"), str(item.get_fault_display()).lower())
     if item.outcome == "continue":
         return format_html("<strong>{}</strong>{}", _("The contract continues"), fault)
     amount = item.amount_to_freelancer_cents
     split = ""
-    if escrow is not None:
+    if escrow is not None and 0 <= amount <= escrow:
         split = format_html(' <span class="small text-body-secondary">({})</span>', _(
             "they receive %(net)s after the %(fee)s fee; %(back)s back to the client") % {
             "net": money(net_of_fee(amount)), "fee": money(fee_of(amount)),
@@ -106,6 +113,15 @@ def moment(value):
         return ""
     local = timezone.localtime(value)
     return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year}, {local:%H:%M}"
+
+
+@register.filter
+def zone_name(value):
+    """The viewer's time zone as it applies at that moment (“CET”, “UTC”), to print beside
+    a time so nobody has to guess which zone it is in."""
+    if not value:
+        return ""
+    return timezone.localtime(value).tzname() or ""
 
 
 @register.filter
