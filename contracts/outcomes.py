@@ -9,9 +9,11 @@ Upper layers (disputes' case pages, the kernel's export through its sections) re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import AccountKind, Entry, Settlement
+from marketplace.kernel.money import format_money
 
 FAULT_WORDS = {"client": _("the client"), "freelancer": _("the freelancer"),
                "none": _("nobody (no fault)")}
@@ -85,3 +87,14 @@ def settlement_of(contract) -> SettledOutcome | None:
     """The contract's settlement outcome, if its escrow was ever divided (two queries)."""
     settlement = Settlement.objects.filter(contract_id=contract.pk).first()
     return None if settlement is None else settled_outcome(settlement, contract)
+
+
+def describe(outcome: SettledOutcome) -> str:
+    """The division in one sentence, for notifications and mails."""
+    return gettext_now(
+        "%(gross)s to the freelancer (%(net)s after the %(fee)s platform fee), %(back)s back "
+        "to the client. Fault: %(fault)s.") % {
+        "gross": format_money(outcome.to_freelancer_cents),
+        "net": format_money(outcome.freelancer_net_cents),
+        "fee": format_money(outcome.fee_cents), "back": format_money(outcome.to_client_cents),
+        "fault": outcome.fault_words}

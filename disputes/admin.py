@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contracts.models import Attachment, LedgerTransaction, Message
 from disputes import selectors
@@ -130,7 +131,8 @@ class DisputeAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 refused.append(f"#{dispute.pk}: {exc.message}")
         if done:
-            self.message_user(request, _("%(n)s case(s) assigned to you.") % {"n": done})
+            self.message_user(request, ngettext("%(n)s case assigned to you.",
+                                                "%(n)s cases assigned to you.", done) % {"n": done})
         for line in refused:
             self.message_user(request, line, level=messages.WARNING)
 

@@ -127,6 +127,21 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
     - closed: ended for inactivity (no escrow, no activity for DORMANT_CONTRACT_DAYS), no fault.
     """
 
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        ContractState.OFFERED: _("The freelancer has not answered this offer yet."),
+        ContractState.ACTIVE: _("This offer was accepted: the contract is under way."),
+        ContractState.CANCELLATION_REQUESTED: _("A cancellation request is open on this contract. Until it is answered, nothing else changes and no money moves."),
+        ContractState.DISPUTED: _("This contract is in dispute. Until the case is closed, nothing else changes and no money moves."),
+        ContractState.COMPLETED: _("This contract was completed; it can no longer change."),
+        ContractState.CANCELLED: _("This contract was cancelled; it can no longer change."),
+        ContractState.DECLINED: _("The freelancer declined this offer."),
+        ContractState.WITHDRAWN: _("The client withdrew this offer."),
+        ContractState.EXPIRED: _("This offer expired without an answer."),
+        ContractState.CLOSED: _("This contract was closed after a long time without activity."),
+    }
+
+
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts_as_client"
     )

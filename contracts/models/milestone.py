@@ -86,6 +86,17 @@ class Milestone(ConcurrentTransitionMixin, WithDeadline):
     - void: never funded, and the contract ended.
     """
 
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        MilestoneState.PENDING: _("This milestone is not funded yet."),
+        MilestoneState.FUNDED: _("This milestone is funded and waits for the freelancer to deliver."),
+        MilestoneState.SUBMITTED: _("This milestone was delivered and waits for the client's review."),
+        MilestoneState.RELEASED: _("This milestone was already paid to the freelancer."),
+        MilestoneState.SETTLED: _("A settlement already divided this milestone's money."),
+        MilestoneState.VOID: _("This milestone was voided when the contract ended."),
+    }
+
+
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="milestones"
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.models import Contract
 from contracts.services.milestones import resume_auto_release
@@ -22,7 +23,9 @@ def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
     voided = void_pending_milestones(contract)
     record_event(contract=contract, actor=actor, kind=kind, subject=contract,
                  from_state=from_state, to_state=contract.state,
-                 text=text + (f" {len(voided)} unfunded milestone(s) voided." if voided else ""),
+                 text=text + (" " + ngettext("%(n)d unfunded milestone voided.",
+                                              "%(n)d unfunded milestones voided.", len(voided))
+                               % {"n": len(voided)} if voided else ""),
                  data={"voided_milestones": [m.pk for m in voided]})
     reputation_changed.send(sender=Contract, users=contract.parties)
     return contract

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.models import Contract, Milestone, MilestoneState
 from marketplace.kernel import fsm
@@ -54,8 +55,9 @@ def offer_create(*, client, freelancer, title: str, description: str,
             contract=contract, actor=client, kind="offer.made", subject=contract,
             to_state=contract.state,
             text=(f"{client.display_name} offered “{contract.title}” to "
-                  f"{freelancer.display_name}: {len(milestones)} milestone(s), "
-                  f"{format_money(total)} in all."),
+                  f"{freelancer.display_name}: "
+                  + ngettext("%(n)d milestone", "%(n)d milestones", len(milestones))
+                  % {"n": len(milestones)} + f", {format_money(total)} in all."),
             data={"milestones": [
                 {"title": m.title, "amount_cents": m.amount_cents,
                  "due_date": m.due_date.isoformat() if m.due_date else None}

@@ -1,10 +1,11 @@
 """Executing a settlement: the escrow divided in one transaction, and the contract cancelled."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.models import Contract, Milestone, MilestoneState, Settlement
 from contracts.models.ledger import AccountKind, TransactionKind
-from contracts.outcomes import FAULT_WORDS
+from contracts.outcomes import FAULT_WORDS, describe, settled_outcome
 from marketplace.kernel import fsm
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.hooks import reputation_changed
@@ -77,15 +78,15 @@ def _record(contract, settlement, from_state, actor, voided: int) -> None:
             f"({format_money(s.freelancer_net_cents)} after the {format_money(s.fee_cents)} fee), "
             f"{format_money(s.to_client_cents)} back to the client. Fault: "
             f"{FAULT_WORDS.get(s.fault, s.fault)}. The contract is cancelled."
-            + (f" {voided} unfunded milestone(s) voided." if voided else ""))
+            + (" " + ngettext("%(n)d unfunded milestone voided.", "%(n)d unfunded milestones voided.",
+                              voided) % {"n": voided} if voided else ""))
     record_event(contract=contract, actor=actor, kind="settlement.executed", subject=s,
                  from_state=from_state, to_state=contract.state, text=text,
                  data={"escrow_cents": s.escrow_cents, "to_freelancer_cents": s.to_freelancer_cents,
                        "to_client_cents": s.to_client_cents, "fee_cents": s.fee_cents,
                        "fault": s.fault, "source": s.source})
+    division = describe(settled_outcome(s, contract))
     for user in contract.parties:
         notify(user=user, contract=contract, url=contract.get_absolute_url(),
-               text=_("“%(title)s” was cancelled and settled: %(freelancer)s to the freelancer, "
-                      "%(client)s back to the client.")
-               % {"title": contract.title, "freelancer": format_money(s.freelancer_net_cents),
-                  "client": format_money(s.to_client_cents)})
+               text=_("“%(title)s” was cancelled and settled (%(how)s): %(division)s")
+               % {"title": contract.title, "how": s.how, "division": division})

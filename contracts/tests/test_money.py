@@ -234,7 +234,7 @@ def test_complete_needs_paid_work_and_no_escrow_then_voids_the_rest():
     contract.refresh_from_db()
     third.refresh_from_db()
     assert contract.state == ContractState.COMPLETED and third.state == MilestoneState.VOID
-    assert "1 unfunded milestone(s) voided" in last_event(contract).text
+    assert "1 unfunded milestone voided." in last_event(contract).text
     assert balance(contract.freelancer) == 27_000 and fees() == 3_000
 
 

@@ -69,7 +69,8 @@ VERIFY_EMAIL = "Verify your email address before accepting an offer."
 
 
 def not_possible(state: str) -> str:
-    return f"This is not possible while the contract is {state}."
+    """The contract's own words for why nothing of this kind can be done in `state`."""
+    return str(Contract.STATE_REFUSALS[state])
 
 
 def expected_refusal(action: str, state: str, who: str) -> str:

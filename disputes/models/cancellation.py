@@ -131,6 +131,18 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     - disputed: a dispute holds the case.
     """
 
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        CancellationState.OPEN: _("This request is still waiting for an answer."),
+        CancellationState.ACCEPTED: _("This request was accepted and the contract cancelled."),
+        CancellationState.AUTO_ACCEPTED: _("This request was accepted when its deadline passed, and the contract cancelled."),
+        CancellationState.WITHDRAWN: _("This request was withdrawn; the contract continues."),
+        CancellationState.DENIED: _("The client denied this request."),
+        CancellationState.LAPSED: _("The denial was not disputed in time, so the request lapsed; the contract continues."),
+        CancellationState.DISPUTED: _("This request became a dispute: the dispute room holds the case now."),
+    }
+
+
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="cancellation_requests"
     )

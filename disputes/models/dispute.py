@@ -210,6 +210,19 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
     - withdrawn: the disputing party gave up before a decision.
     """
 
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        DisputeState.NEGOTIATION: _("The parties are still negotiating directly."),
+        DisputeState.MEDIATION: _("The case is with a mediator."),
+        DisputeState.PROPOSAL: _("The mediator's proposal is waiting for the parties' answers."),
+        DisputeState.ARBITRATION: _("The case is with an arbitrator."),
+        DisputeState.SETTLED: _("The parties settled this dispute; it is closed."),
+        DisputeState.RESOLVED: _("This dispute was resolved by mediation; it is closed."),
+        DisputeState.DECIDED: _("An arbitrator decided this dispute; it is closed."),
+        DisputeState.WITHDRAWN: _("This dispute was withdrawn; it is closed."),
+    }
+
+
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
                                  related_name="disputes")
     cancellation_request = models.OneToOneField(
@@ -455,6 +468,14 @@ class SettlementOffer(ConcurrentTransitionMixin, models.Model):
     States: open (the other party may accept it), accepted, lapsed (the case moved to a
     proposal or arbitration, or the dispute closed otherwise).
     """
+
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        OfferState.OPEN: _("This offer is still open."),
+        OfferState.ACCEPTED: _("This offer was already accepted."),
+        OfferState.LAPSED: _("This offer lapsed when the case moved on."),
+    }
+
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="offers")
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

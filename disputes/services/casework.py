@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from disputes.models import Dispute, Proposal, ProposalKind
 from marketplace.kernel import fsm
@@ -120,7 +121,8 @@ def dispute_propose(*, actor, dispute: Dispute, outcome: str, amount_cents: int,
                f"Mediator {actor.display_name} proposed (round {proposal.round}): "
                f"{outcomes.describe(outcome, amount, fault)}. Findings: {findings} "
                f"Policy: {policy_clause}"
-               + (f" {lapsed} open offer(s) lapsed." if lapsed else ""),
+               + (" " + ngettext("%(n)d open offer lapsed.", "%(n)d open offers lapsed.", lapsed)
+                  % {"n": lapsed} if lapsed else ""),
                {"proposal_id": proposal.pk, "outcome": outcome, "amount_to_freelancer_cents": amount,
                 "fault": fault})
         tell_parties(dispute, _("The mediator proposed a resolution for “%(title)s”. Accept or "

@@ -166,9 +166,9 @@ REFUSALS = {
     ("open_counterparty_turn", "client", "system", "auto_accept"): "has not run out yet",
     ("denied_gate_open_by_time", "freelancer", "system", "lapse"): "has not run out yet",
     ("accepted", "client", "counterparty", "accept"):
-        "not possible while the cancellation request is accepted",
+        str(CancellationRequest.STATE_REFUSALS["accepted"]),
     ("denied_gate_closed", "freelancer", "initiator", "withdraw"):
-        "not possible while the cancellation request is denied",
+        str(CancellationRequest.STATE_REFUSALS["denied"]),
     # The silence decided the request at the deadline; the sweep only carries it out.
     ("open_past_deadline", "client", "initiator", "withdraw"): LATE,
     ("open_past_deadline", "freelancer", "initiator", "withdraw"): LATE,

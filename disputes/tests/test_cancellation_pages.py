@@ -56,7 +56,7 @@ def test_request_form_for_a_contract_already_in_a_case_explains_and_redirects(cl
     login(client, request.contract.freelancer)
     response = client.get(reverse("disputes:cancellation_new", args=[request.contract.pk]), follow=True)
     assert response.redirect_chain[-1][0] == request.get_absolute_url()
-    assert "not possible while the contract is cancellation requested" in response.content.decode()
+    assert "A cancellation request is open on this contract" in response.content.decode()
 
 
 def test_request_page_shows_terms_turn_deadline_dialogue_and_stepper(client):

@@ -69,7 +69,7 @@ def test_request_refusals_change_nothing(field, value, message):
 
 def test_a_second_request_while_one_is_open_is_refused():
     request = make_request()
-    with pytest.raises(DomainError, match="not possible while the contract is cancellation requested"):
+    with pytest.raises(DomainError, match="A cancellation request is open on this contract"):
         make_request(contract=request.contract)
 
 

@@ -625,8 +625,8 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
                                    "_selected_action": [first.pk, second.pk, negotiation.pk]},
                            follow=True)
     body = response.content.decode()
-    assert "2 case(s) assigned to you." in body
-    assert f"#{negotiation.pk}: This is not possible while the dispute is direct negotiation." in body
+    assert "2 cases assigned to you." in body
+    assert f"#{negotiation.pk}: The parties are still negotiating directly." in body
     for dispute in (first, second):
         dispute.refresh_from_db()
         assert dispute.mediator == mediator
@@ -641,7 +641,7 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
     body = client.post(QUEUE, {"action": "assign_to_me", "index": "0",
                                "_selected_action": [arbitration.pk, third.pk]},
                        follow=True).content.decode()
-    assert "1 case(s) assigned to you." in body
+    assert "1 case assigned to you." in body
     assert f"#{third.pk}: Arthur Arnold is not a mediator." in body
     arbitration.refresh_from_db()
     assert arbitration.arbitrator == arbitrator

@@ -164,8 +164,14 @@ EXPECTED = {
 PARTIES_ONLY = "Only the client and the freelancer"
 CASE_MEDIATOR = "Only the case's assigned mediator"
 CASE_ARBITRATOR = "Only the case's assigned arbitrator"
-NOT_WHILE = "not possible while the dispute is"  # the state's name follows
-IN_PROPOSAL = NOT_WHILE + " mediator's proposal"
+
+
+def in_state(state: str) -> str:
+    """The dispute's own words for why nothing of that kind can be done in `state`."""
+    return str(Dispute.STATE_REFUSALS[state])
+
+
+IN_PROPOSAL = in_state("proposal")
 REFUSALS = {
     ("negotiation", "stranger", "offer"): PARTIES_ONLY,
     ("negotiation", "maya", "offer"): PARTIES_ONLY,
@@ -173,8 +179,8 @@ REFUSALS = {
     ("negotiation", "freelancer", "accept_freelancer_offer"): "Only the other party",
     ("negotiation", "client", "accept_client_offer"): "Only the other party",
     ("negotiation", "stranger", "accept_client_offer"): PARTIES_ONLY,
-    ("negotiation", "client", "accept_proposal"): NOT_WHILE + " direct",
-    ("negotiation", "maya", "assign_to_me"): NOT_WHILE + " direct",
+    ("negotiation", "client", "accept_proposal"): in_state("negotiation"),
+    ("negotiation", "maya", "assign_to_me"): in_state("negotiation"),
     ("negotiation", "maya", "message"): "take the case first",
     ("negotiation", "system", "start_mediation"): "Negotiation goes on",
     ("negotiation", "client", "flag_overdue"): "Only the system",
@@ -185,7 +191,7 @@ REFUSALS = {
     ("mediation_unassigned", "maya", "propose"): CASE_MEDIATOR,
     ("mediation_unassigned", "maya", "recuse"): CASE_MEDIATOR,
     ("mediation_unassigned", "maya", "extend"): "Only the case's mediator",
-    ("mediation_unassigned", "client", "request_mediation"): NOT_WHILE + " mediation",
+    ("mediation_unassigned", "client", "request_mediation"): in_state("mediation"),
     ("mediation_assigned", "maya", "assign_to_me"): "You already hold this case",
     ("mediation_assigned", "mina", "recuse"): CASE_MEDIATOR,
     ("mediation_assigned", "mina", "propose"): CASE_MEDIATOR,
@@ -211,12 +217,12 @@ REFUSALS = {
     ("arbitration_assigned", "ari", "decide"): CASE_ARBITRATOR,
     ("arbitration_assigned", "ari", "extend"): "in arbitration, its arbitrator",
     ("arbitration_assigned", "ari", "message"): "take the case first",
-    ("settled", "freelancer", "withdraw"): NOT_WHILE + " settled",
+    ("settled", "freelancer", "withdraw"): in_state("settled"),
     ("settled", "maya", "message"): "The case is closed",
-    ("resolved", "client", "accept_proposal"): NOT_WHILE + " resolved",
-    ("decided", "arthur", "decide"): NOT_WHILE + " decided",
+    ("resolved", "client", "accept_proposal"): in_state("resolved"),
+    ("decided", "arthur", "decide"): in_state("decided"),
     ("decided", "arthur", "message"): "The case is closed",
-    ("withdrawn", "freelancer", "withdraw"): NOT_WHILE + " withdrawn",
+    ("withdrawn", "freelancer", "withdraw"): in_state("withdrawn"),
 }
 
 # The special people of section 2, made from the case's own people: the client becomes staff in
@@ -1119,7 +1125,7 @@ def test_answering_a_proposal_that_does_not_exist_is_refused(state, who, action,
                                                              mailoutbox):
     case = reach(state)
     refusal = str(rule_refusal(case, action, case.users[who]))
-    assert "not possible while the dispute is" in refusal
+    assert refusal == in_state(case.dispute.state)
     before = snapshot(case, mailoutbox)
     client.raise_request_exception = False
     response = post(client, case, who, action)

@@ -1,7 +1,8 @@
 """Glue between django-fsm transitions and the services and pages that use them.
 
-Conditions (`can_*`) and permissions carry a `refusal` message, so a refused action always
-tells the user why; `allowed_actions` gives the buttons a page shows, from the same rules.
+Conditions (`can_*`) and permissions carry a `refusal` message, and each model words its
+states in `STATE_REFUSALS`, so a refused action always tells the user why; `allowed_actions`
+gives the buttons a page shows, from the same rules.
 """
 
 from collections.abc import Callable
@@ -26,6 +27,14 @@ def refusal(message) -> Callable:
     return decorate
 
 
+def state_refusal(instance, state: str) -> str:
+    """Why nothing of this kind can be done in `state`, in plain words: each model with a state
+    machine words its states in a `STATE_REFUSALS` table (a sentence per state that says what
+    the situation is), never a sentence generated from the raw state value."""
+    table = getattr(type(instance), "STATE_REFUSALS", {})
+    return str(table.get(state) or _("This can no longer be done at this stage."))
+
+
 def _permission_refusal(permission, instance, user) -> str:
     message = getattr(permission, "refusal", None)
     if message is None:
@@ -46,13 +55,7 @@ def _refusal(instance, name: str, actor) -> Callable[[], str] | None:
     button it could show."""
     meta, state = _transition(instance, name)
     if not meta.has_transition(state):
-        def not_in_this_state() -> str:
-            current = getattr(instance, f"get_{meta.field.name}_display")()
-            return _("This is not possible while the %(thing)s is %(state)s.") % {
-                "thing": instance._meta.verbose_name,
-                "state": str(current).lower(),
-            }
-        return not_in_this_state
+        return lambda: state_refusal(instance, state)
     transition = meta.get_transition(state)
     if not transition.has_perm(instance, actor):
         return lambda: _permission_refusal(transition.permission, instance, actor)

@@ -32,6 +32,14 @@ class Job(ConcurrentTransitionMixin, models.Model):
     """A job a client posted. States: open (taking applications), filled (an applicant was
     hired: an offer was made), closed (the client took it down)."""
 
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        JobState.OPEN: _("This job is open for applications."),
+        JobState.FILLED: _("This job was filled: an applicant was hired."),
+        JobState.CLOSED: _("This job was closed by the client who posted it."),
+    }
+
+
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="jobs")
     title = models.CharField(_("title"), max_length=200)
@@ -83,6 +91,15 @@ def job_is_open(application) -> bool:
 class Application(ConcurrentTransitionMixin, models.Model):
     """A freelancer's application: a cover note and a price. States: pending, hired (an offer
     was created), not_selected (another applicant was hired), withdrawn."""
+
+    # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
+    STATE_REFUSALS = {
+        ApplicationState.PENDING: _("This application is waiting for the client's choice."),
+        ApplicationState.HIRED: _("This applicant was already hired."),
+        ApplicationState.NOT_SELECTED: _("The client hired someone else for this job."),
+        ApplicationState.WITHDRAWN: _("This application was withdrawn."),
+    }
+
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications")
     freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
