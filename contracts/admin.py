@@ -12,19 +12,13 @@ from contracts.models import (
     Milestone,
     Settlement,
 )
-from marketplace.kernel.admin_mixins import ReadOnlyAdmin
-from marketplace.kernel.money import format_money
+from marketplace.kernel.admin_mixins import ReadOnlyAdmin, ReadOnlyInline
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline):
     model = Milestone
     fields = ["position", "title", "amount_cents", "due_date", "state"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contract)
@@ -48,26 +42,10 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_select_related = ["contract"]
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = Entry
-    fields = ["account", "amount", "balance_after"]
+    fields = ["account", "amount_cents", "balance_after_cents"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="amount")
-    def amount(self, entry):
-        return format_money(entry.amount_cents)
-
-    @admin.display(description="balance after")
-    def balance_after(self, entry):
-        return format_money(entry.balance_after_cents)
 
 
 @admin.register(LedgerTransaction)

@@ -96,6 +96,8 @@ class MessageForm(forms.Form):
 
 class AmountForm(IdempotentForm):
     amount = forms.DecimalField(label=_("Amount (USD)"), **MONEY_FIELD)
+    # Set when the user confirmed a second movement of the same amount within minutes.
+    confirm_repeat = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def amount_cents(self) -> int:
         return to_cents(self.cleaned_data["amount"])

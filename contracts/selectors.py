@@ -1,16 +1,22 @@
 """Reads of contracts, scoped to the user asking: a non-party sees nothing (404, not 403)."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import Http404
+from django.utils import timezone
 
 from contracts.models import (
+    AccountKind,
     Attachment,
     Contract,
     ContractState,
     Entry,
+    LedgerTransaction,
     Message,
     Milestone,
     MilestoneState,
+    TransactionKind,
 )
 from marketplace.kernel.models import Event, User
 
@@ -169,3 +175,14 @@ def milestones_needing_action(user):
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])
             .select_related("contract").order_by("deadline_at", "contract_id", "position"))
+
+
+def recent_same_movement(user, kind: str, amount_cents: int, *, within: timedelta):
+    """The user's latest deposit or withdrawal (`kind`) of exactly this amount in the last
+    `within`, if any: a second one so soon is more often a mistake (Back, then submit on a
+    fresh form) than a wish, so the wallet asks first."""
+    wallet_leg = amount_cents if kind == TransactionKind.DEPOSIT else -amount_cents
+    return (LedgerTransaction.objects.filter(
+        kind=kind, initiated_by=user, created_at__gte=timezone.now() - within,
+        entries__account__kind=AccountKind.WALLET, entries__account__user=user,
+        entries__amount_cents=wallet_leg).order_by("-created_at").first())

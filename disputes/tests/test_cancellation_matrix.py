@@ -908,7 +908,10 @@ def test_a_repeated_accept_settles_once(reach, client, mailoutbox):
     after_first = snapshot(case, mailoutbox)
     response = client.post(action_url(case.request, "accept"), data)
     # (The first message was never shown, so it still rides along in the message cookie.)
-    assert flashed(response)[-1] == "This was already done; nothing was repeated."
+    # ... and it links to what the first one did.
+    assert flashed(response)[-1] == ("This was already done; nothing was repeated. "
+                                     f'<a href="{case.request.get_absolute_url()}">'
+                                     "See what was done.</a>")
     assert snapshot(case, mailoutbox) == after_first
     assert Settlement.objects.filter(contract=case.request.contract).count() == 1
 

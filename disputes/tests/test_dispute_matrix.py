@@ -1059,7 +1059,8 @@ def test_a_repeated_money_moving_post_acts_once(reach, client, mailoutbox):
     assert flashed(first) == [f"Done: {DISPUTE_ACTIONS['accept_proposal'].label}."]
     after_first = snapshot(case, mailoutbox)
     again = post(client, case, "freelancer", "accept_proposal", data)
-    assert flashed(again) == ["This was already done; nothing was repeated."]
+    assert flashed(again) == ["This was already done; nothing was repeated. "
+                              f'<a href="{case.dispute.get_absolute_url()}">See what was done.</a>']
     assert snapshot(case, mailoutbox) == after_first
     assert Settlement.objects.filter(contract=case.dispute.contract).count() == 1
 

@@ -32,6 +32,9 @@ class Action:
     form_kwargs: Callable | None = None
     # Where to go next, from what the service returned (e.g. the dispute it opened).
     next_url: Callable | None = None
+    # What the flash message says once it is done ("Milestone funded."); by default
+    # "Done: <label>."
+    done_message: str = ""
 
     def make_form(self, obj, user, *args):
         form_class = self.get_form_class()

@@ -66,6 +66,9 @@ def open_cancellation_form(page: Page, contract_url: str) -> None:
         page.locator("#actions a[data-action=request_cancellation]").click()
     assert response.value.status == 200, f"the request form answered {response.value.status}"
     expect(page.locator("h1")).to_have_text("Ask to end this contract")
+    # The form's script (fault from the reason, live preview) runs once the page has loaded;
+    # choosing a reason before that was a race the test sometimes lost.
+    page.wait_for_load_state("load")
 
 
 def new_events(contract: Contract, after_seq: int) -> list[str]:

@@ -32,18 +32,35 @@ def claim_key(*, user, key: str) -> bool:
     return True
 
 
-def run_once(*, user, key: str, action: Callable[[], T]) -> tuple[bool, T | None]:
+def run_once(*, user, key: str, action: Callable[[], T],
+             result_url: Callable[[T], str] | None = None) -> tuple[bool, T | None]:
     """Run `action` (a service call) in one transaction with the claim of `key`.
 
     Returns (True, result) the first time and (False, None) for a repeat. A refused action
     rolls the claim back with it, so the user can correct the form and send it again.
+    `result_url(result)` is remembered with the key, so a repeat can link to what was done.
     """
     with transaction.atomic():
         if not claim_key(user=user, key=key):
             return False, None
-        return True, action()
+        result = action()
+        if result_url is not None:
+            remember_result(user=user, key=key, url=result_url(result))
+        return True, result
+
+
+def remember_result(*, user, key: str, url: str) -> None:
+    """Remember where the first use of `key` led (what a repeat of it links to)."""
+    IdempotencyKey.objects.filter(user=user, key=key).update(result_url=url[:300])
+
+
+def used_key(*, user, key: str | None) -> IdempotencyKey | None:
+    """The key's row if this user's one-time key already acted (a repeat), else None."""
+    if not key:
+        return None
+    return IdempotencyKey.objects.filter(user=user, key=key).only("result_url").first()
 
 
 def key_was_used(*, user, key: str | None) -> bool:
     """Whether this user's one-time key already acted (a repeat of an earlier POST)."""
-    return bool(key) and IdempotencyKey.objects.filter(user=user, key=key).exists()
+    return used_key(user=user, key=key) is not None
