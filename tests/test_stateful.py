@@ -3,7 +3,8 @@
 After every step: each ledger transaction sums to zero, no balance but `external` is below
 zero, every escrow equals its funded and submitted milestones, every state is legal and
 consistent across contract, request and dispute, at most one settlement per case, and every
-record chain verifies. CI runs a bounded budget (about a minute); set
+record chain verifies; every page of a case that ended states the outcome its settlement and
+ledger rows recorded. CI runs a bounded budget (about a minute); set
 HYPOTHESIS_PROFILE=nightly for a long run.
 """
 
@@ -13,6 +14,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -39,6 +41,7 @@ from disputes.models import (
 from disputes.models.dispute import OPEN_STATES
 from disputes.services import cancellations, casework
 from disputes.services import disputes as dsvc
+from disputes.tests import test_outcome_pages as outcome_pages
 from marketplace.kernel.deadlines import process_deadlines
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.services.record import verify_chain
@@ -82,6 +85,7 @@ class Workflow(RuleBasedStateMachine):
         self.mediator, self.arbitrator = MediatorFactory(), ArbitratorFactory()
         for client in self.clients:
             wallets.wallet_deposit(actor=client, amount_cents=200_000, idempotency_key=new_key())
+        self.browser, self.cases_shown = Client(), set()
 
     def teardown(self):
         self.clock.stop()
@@ -295,6 +299,20 @@ class Workflow(RuleBasedStateMachine):
             assert dispute.state in DisputeState.values
             assert dispute.cancellation_request.state in (CancellationState.DISPUTED,
                                                           CancellationState.WITHDRAWN)
+
+    @invariant()
+    def ended_cases_state_what_was_recorded(self):
+        """Every page of a case that ended states the settlement row and its ledger
+        transaction exactly (or that no money moved), never a negative amount. Checked once
+        per case, when it is first seen ended."""
+        ended = (CancellationRequest.objects.exclude(pk__in=self.cases_shown)
+                 .exclude(state__in=[CancellationState.OPEN, CancellationState.DENIED])
+                 .exclude(dispute__state__in=OPEN_STATES))
+        for request in ended:
+            expected = outcome_pages.recorded(request.contract)
+            for name, html in outcome_pages.pages(self.browser, request).items():
+                outcome_pages.assert_states_the_recorded_outcome(name, html, expected)
+            self.cases_shown.add(request.pk)
 
     @invariant()
     def records_verify(self):

@@ -58,3 +58,8 @@ class ArbitratorFactory(StaffFactory):
     def group(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name="Arbitrators"))
+
+
+class SuperuserFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_superuser = True
