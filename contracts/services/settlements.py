@@ -85,7 +85,7 @@ def _record(contract, settlement, from_state, actor, voided: int) -> None:
                        "to_client_cents": s.to_client_cents, "fee_cents": s.fee_cents,
                        "fault": s.fault, "source": s.source})
     for user in contract.parties:
-        notify(user=user, contract=contract, url=contract.get_absolute_url(),
+        notify(user=user, contract=contract, url=contract.get_absolute_url(), urgent=True,
                text=_("“%(title)s” was cancelled and settled: %(freelancer)s to the freelancer, "
                       "%(client)s back to the client.")
                % {"title": contract.title, "freelancer": format_money(s.freelancer_net_cents),

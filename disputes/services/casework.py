@@ -181,5 +181,6 @@ def dispute_flag_overdue(*, dispute: Dispute) -> Dispute:
         for person in people:
             notify(user=person, contract=contract, url=_console_url(dispute),
                    text=_("Dispute #%(id)s is overdue.") % {"id": dispute.pk},
-                   key=f"overdue:{dispute.pk}:{dispute.state}:{dispute.sla_due_at:%Y%m%d%H%M}")
+                   key=f"overdue:{dispute.pk}:{dispute.state}:{dispute.sla_due_at:%Y%m%d%H%M}",
+                   urgent=True)
     return dispute

@@ -41,6 +41,15 @@ class Sweep:
     # for the sweeps that can fall due by the thousand.
     handle_batch: Callable[[list[int]], int] | None = None
 
+    @classmethod
+    def in_batches(cls, name: str, due: Callable[[datetime], QuerySet],
+                   handle_batch: Callable[[list], int]) -> "Sweep":
+        """A sweep done in batches only; its one-by-one fallback is a batch of one."""
+        def handle(stub) -> None:
+            if not handle_batch([stub.pk]):
+                raise DomainError("no longer due")
+        return cls(name=name, due=due, handle=handle, handle_batch=handle_batch)
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -167,7 +176,8 @@ def send_reminder(reminder: Reminder, stub) -> None:
         key = f"reminder:{reminder.name}:{obj.pk}:{obj.deadline_at.isoformat()}:{which}"
         sent = [
             user for user in reminder.recipients(obj)
-            if notify(user=user, text=text, url=reminder.url(obj), contract=contract, key=key)
+            if notify(user=user, text=text, url=reminder.url(obj), contract=contract, key=key,
+                      urgent=True, deadline=obj.deadline_at)
         ]
         if sent:
             record_event(

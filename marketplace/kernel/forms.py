@@ -40,7 +40,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "timezone", "headline", "skills", "bio"]
+        fields = ["first_name", "last_name", "timezone", "email_frequency", "headline",
+                  "skills", "bio"]
+        widgets = {"email_frequency": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
