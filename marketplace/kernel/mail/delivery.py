@@ -16,8 +16,9 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from marketplace.kernel.models import DeliveryState, MailDelivery
 
@@ -123,7 +124,7 @@ def _claim(pk: int) -> MailDelivery | None:
     step for concurrent tasks (on SQLite the IMMEDIATE transaction does)."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = (MailDelivery.objects.select_for_update()
+        delivery = (MailDelivery.objects.select_for_update(of=("self",))
                     .select_related("recipient", "notification__contract")
                     .filter(pk=pk, state=DeliveryState.PENDING).first())
         if delivery is None or delivery.due_at > now:
@@ -191,3 +192,12 @@ def retry_failed(*, ids: list[int] | None = None) -> int:
             revived.append(delivery.pk)
         enqueue_deliveries(revived)
     return len(revived)
+
+
+def discard_pending_mail(*, why: str) -> int:
+    """Drop every mail still waiting, and its queued tasks (demo data: its notices stay in
+    the app). Plain UPDATE and DELETE: none of it is in flight yet."""
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY,
+                                task_path=send_mails.module_path).delete()
+    return MailDelivery.objects.filter(state=DeliveryState.PENDING).update(
+        state=DeliveryState.DROPPED, last_error=why)

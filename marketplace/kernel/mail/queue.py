@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
-from django_tasks import TaskResultStatus, default_task_backend
+from django_tasks import TaskResultStatus, task_backends
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
@@ -35,7 +35,7 @@ class QueueStatus:
 
 def queue_status() -> QueueStatus:
     now = timezone.now()
-    backend = default_task_backend
+    backend = task_backends["default"]
     if isinstance(backend, DatabaseBackend):
         tasks = _database_tasks(now, backend.alias)
     else:
@@ -104,7 +104,7 @@ def requeue_abandoned_tasks(ids: list) -> int:
 def stranded_mail(now: datetime) -> QuerySet:
     """Pending mail long past its time whose task was lost: only possible where the queue is
     not in this database (RQ is asked after the commit), so only looked for there."""
-    if isinstance(default_task_backend, DatabaseBackend):
+    if isinstance(task_backends["default"], DatabaseBackend):
         return MailDelivery.objects.none()
     overdue = now - timedelta(seconds=settings.MAIL_STRANDED_AFTER)
     return MailDelivery.objects.filter(state=DeliveryState.PENDING, due_at__lt=overdue).filter(
