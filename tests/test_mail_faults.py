@@ -108,6 +108,24 @@ def test_a_request_that_triggers_mail_opens_no_mail_connection(client, mailoutbo
         == [[contract.client.email]]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_signing_up_opens_no_mail_connection_either(client, mailoutbox):
+    RecordingBackend.connections = []
+    with override_settings(TASKS=PLAIN_TASKS,
+                           EMAIL_BACKEND="marketplace.tests.mail.RecordingBackend"):
+        response = client.post(reverse("account_signup"), {
+            "email": "carol@example.com", "username": "carol", "password1": "Correct-Horse-7",
+            "password2": "Correct-Horse-7", "role": "client", "timezone": "UTC"})
+        assert response.status_code == 302
+        assert RecordingBackend.connections == [] and mailoutbox == []
+        assert run_tasks() == 1
+    [mail] = mailoutbox
+    assert mail.to == ["carol@example.com"] and "/accounts/confirm-email/" in mail.body
+    delivery = MailDelivery.objects.get()
+    assert delivery.recipient.username == "carol" and delivery.state == DeliveryState.SENT
+    assert mail.extra_headers["Message-ID"] == delivery.message_id
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_postgresql_never_send_the_same_mail_twice():

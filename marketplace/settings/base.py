@@ -124,6 +124,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.kernel.forms.SignupForm"
+# Account mails go through the mail queue like every notice (marketplace.kernel.mail).
+ACCOUNT_ADAPTER = "marketplace.kernel.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
 # Failed logins are limited per address only: a limit per account would let anyone lock a

@@ -8,12 +8,13 @@ a dead letter until someone retries it (`manage.py retry_mail`, or the console).
 """
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -36,6 +37,20 @@ class MailNotSent(Exception):
 def send_mails(delivery_ids: list[int]) -> dict[str, int]:
     """Send each still-pending mail of `delivery_ids` once; retry the ones that fail."""
     return deliver(delivery_ids)
+
+
+def queue_prepared_mail(message: EmailMessage, *, recipient=None) -> MailDelivery:
+    """Queue a mail rendered elsewhere (allauth's account mails), in the current transaction:
+    it goes through the same worker, retries and dead letters as every notice."""
+    now = timezone.now()
+    delivery = MailDelivery.objects.create(
+        key=f"mail:{uuid.uuid4().hex}", recipient=recipient, summary=message.subject[:200],
+        payload={"subject": message.subject, "body": message.body,
+                 "from_email": message.from_email, "to": list(message.to),
+                 "alternatives": [list(a) for a in getattr(message, "alternatives", [])]},
+        created_at=now, due_at=now)
+    enqueue_deliveries([delivery.pk])
+    return delivery
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -20,6 +20,8 @@ SUBJECT_PREFIX = "[Marketplace] "
 def build_message(delivery: MailDelivery) -> EmailMultiAlternatives | None:
     """The mail of a delivery row, rendered now (the recipient's address, zone and wording
     as they are at sending); None when there is no one to send it to."""
+    if delivery.payload is not None:
+        return _prepared(delivery)
     user = delivery.recipient
     if not user.email or not user.is_active or user.closed_at:
         return None
@@ -50,6 +52,17 @@ def build_message(delivery: MailDelivery) -> EmailMultiAlternatives | None:
         headers={"Message-ID": delivery.message_id},
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def _prepared(delivery: MailDelivery) -> EmailMultiAlternatives:
+    """An account mail as allauth rendered it (to the address it was for)."""
+    payload = delivery.payload
+    message = EmailMultiAlternatives(
+        subject=payload["subject"], body=payload["body"], from_email=payload["from_email"],
+        to=payload["to"], headers={"Message-ID": delivery.message_id})
+    for content, mimetype in payload["alternatives"]:
+        message.attach_alternative(content, mimetype)
     return message
 
 

@@ -47,7 +47,7 @@ class User(AbstractUser):
     )
     email_frequency = models.CharField(
         _("email notices"), max_length=8, choices=EmailFrequency.choices,
-        default=EmailFrequency.EACH,
+        default=EmailFrequency.EACH, db_default=EmailFrequency.EACH,
         help_text=_("Deadline reminders and case decisions are always emailed at once."),
     )
     # Set when the user closes the account: personal data is pseudonymised, the record stays.

@@ -26,8 +26,9 @@ class Notification(models.Model):
     key = models.CharField(max_length=120, null=True, blank=True)
     # The deadline the notice is about, shown in the recipient's time zone (page and mail).
     deadline_at = models.DateTimeField(null=True, blank=True)
-    urgent = models.BooleanField(default=False)
-    digest_pending = models.BooleanField(default=False)
+    # Database defaults too: bulk loads (bench/dataset.py) write rows with COPY.
+    urgent = models.BooleanField(default=False, db_default=False)
+    digest_pending = models.BooleanField(default=False, db_default=False)
     digest = models.ForeignKey(
         "MailDelivery", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="digest_items",
@@ -69,13 +70,17 @@ class MailDelivery(models.Model):
     """
 
     key = models.CharField(max_length=120, unique=True)
+    # Empty only for an account mail to an address with no account (a password reset).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+"
     )
-    # The notice this mail carries; empty for a digest (its notices point to it).
+    # The notice this mail carries; empty for a digest (its notices point to it) and for an
+    # account mail, which carries the message allauth rendered (subject, bodies, to).
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    payload = models.JSONField(null=True, blank=True)
     summary = models.CharField(max_length=200)  # what the mail is about, for the console
     state = models.CharField(max_length=8, choices=DeliveryState.choices,
                              default=DeliveryState.PENDING)
