@@ -252,3 +252,13 @@ def test_no_mail_row_for_someone_without_an_address():
     user = ClientFactory(email="")
     assert notify(user=user, text="Hello.")
     assert not MailDelivery.objects.exists()
+
+
+def test_the_notification_list_shows_a_notices_deadline_in_the_viewers_zone(client, client_user):
+    client_user.timezone = "America/New_York"
+    client_user.save()
+    due = timezone.now().replace(month=1, day=15, hour=17, minute=0, second=0, microsecond=0)
+    notify(user=client_user, text="Answer the cancellation request.", deadline=due)
+    page = login(client, client_user).get("/notifications/").content.decode()
+    assert "Answer the cancellation request." in page
+    assert "15 Jan" in page and "12:00 EST" in page  # 17:00 UTC is noon in New York
