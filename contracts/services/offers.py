@@ -66,6 +66,7 @@ def offer_create(*, client, freelancer, title: str, description: str,
         )
         notify(
             user=freelancer, contract=contract, url=contract.get_absolute_url(),
+            deadline=contract.deadline_at,
             text=_("%(client)s sent you an offer, “%(title)s”. Answer within %(days)s days.")
             % {"client": client.display_name, "title": contract.title,
                "days": settings.OFFER_EXPIRY_DAYS},

@@ -87,6 +87,6 @@ def _record(contract, settlement, from_state, actor, voided: int) -> None:
                        "fault": s.fault, "source": s.source})
     division = describe(settled_outcome(s, contract))
     for user in contract.parties:
-        notify(user=user, contract=contract, url=contract.get_absolute_url(),
+        notify(user=user, contract=contract, url=contract.get_absolute_url(), urgent=True,
                text=_("“%(title)s” was cancelled and settled (%(how)s): %(division)s")
                % {"title": contract.title, "how": s.how, "division": division})

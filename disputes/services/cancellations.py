@@ -45,7 +45,8 @@ def _check_terms(amount_cents: int, fault: str, escrow_cents: int) -> None:
 
 
 def _tell(request, user, text: str) -> None:
-    notify(user=user, contract=request.contract, url=request.get_absolute_url(), text=text)
+    notify(user=user, contract=request.contract, url=request.get_absolute_url(), text=text,
+           deadline=request.deadline_at)
 
 
 def _record(request, actor, kind: str, from_state: str, text: str, data: dict | None = None):

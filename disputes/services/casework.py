@@ -95,7 +95,7 @@ def dispute_extend_deadline(*, actor, dispute: Dispute, until, reason: str) -> D
                f"{actor.display_name} extended the deadline to {moment_utc(until)}: {reason}",
                {"until": until.isoformat(), "reason": reason})
         for user in contract.parties:
-            notify(user=user, contract=contract, url=dispute.get_absolute_url(),
+            notify(user=user, contract=contract, url=dispute.get_absolute_url(), deadline=until,
                    text=_("The deadline in the dispute on “%(title)s” moved to %(when)s.")
                    % {"title": contract.title, "when": moment_for(user, until)})
     return dispute
@@ -184,5 +184,6 @@ def dispute_flag_overdue(*, dispute: Dispute) -> Dispute:
         for person in people:
             notify(user=person, contract=contract, url=_console_url(dispute),
                    text=_("Dispute #%(id)s is overdue.") % {"id": dispute.pk},
-                   key=f"overdue:{dispute.pk}:{dispute.state}:{dispute.sla_due_at:%Y%m%d%H%M}")
+                   key=f"overdue:{dispute.pk}:{dispute.state}:{dispute.sla_due_at:%Y%m%d%H%M}",
+                   urgent=True)
     return dispute

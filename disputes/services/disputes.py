@@ -54,7 +54,8 @@ def record(dispute, actor, kind: str, from_state: str, text: str, data: dict | N
 def tell_parties(dispute, text: str, *, except_user=None) -> None:
     for user in dispute.contract.parties:
         if except_user is None or user.pk != except_user.pk:
-            notify(user=user, contract=dispute.contract, url=dispute.get_absolute_url(), text=text)
+            notify(user=user, contract=dispute.contract, url=dispute.get_absolute_url(), text=text,
+                   deadline=dispute.deadline_at)
 
 
 def run(dispute, name: str, actor, **kwargs) -> str:

@@ -42,7 +42,7 @@ def execute(*, dispute, outcome: str, amount_cents: int, fault: str, how: str, a
     else:
         resume_contract(contract=contract, actor=actor, why=f"the dispute ended: {how}.")
         for user in contract.parties:
-            notify(user=user, contract=contract, url=contract.get_absolute_url(),
+            notify(user=user, contract=contract, url=contract.get_absolute_url(), urgent=True,
                    text=_("The dispute on “%(title)s” ended (%(how)s): the contract continues.")
                    % {"title": contract.title, "how": how})
 

@@ -1,7 +1,8 @@
 """The kernel app: accounts, the record, notifications, the clock, FSM glue, money formatting.
 
 Its app label stays `marketplace` (tables, migrations and `AUTH_USER_MODEL` keep their names).
-Here it wires the post-migrate set-up (staff groups, append-only triggers).
+Here it wires the post-migrate set-up (staff groups, append-only triggers) and the clock's
+mail sweeps (daily digests, abandoned tasks, stranded mail).
 """
 
 from django.apps import AppConfig
@@ -15,7 +16,16 @@ class KernelConfig(AppConfig):
 
     def ready(self):
         from . import signals
+        from .deadlines import Sweep, register
+        from .mail import digest, queue
 
         # Connected without a sender: the handler waits for the last app's signal, so every
         # app's permissions and tables exist, including apps added later.
         post_migrate.connect(signals.after_migrate, dispatch_uid="marketplace.after_migrate")
+        # The clock also sends daily digests and repairs the task queue.
+        register(Sweep(name="mail:digest", due=digest.digests_due, handle=digest.send_digest))
+        register(Sweep.in_batches("tasks:abandoned", queue.abandoned_tasks,
+                                  queue.requeue_abandoned_tasks))
+        register(Sweep.in_batches("mail:stranded", queue.stranded_mail,
+                                  queue.requeue_stranded_mail))
+

@@ -42,6 +42,15 @@ class Sweep:
     # for the sweeps that can fall due by the thousand.
     handle_batch: Callable[[list[int]], int] | None = None
 
+    @classmethod
+    def in_batches(cls, name: str, due: Callable[[datetime], QuerySet],
+                   handle_batch: Callable[[list], int]) -> "Sweep":
+        """A sweep done in batches only; its one-by-one fallback is a batch of one."""
+        def handle(stub) -> None:
+            if not handle_batch([stub.pk]):
+                raise DomainError("no longer due")
+        return cls(name=name, due=due, handle=handle, handle_batch=handle_batch)
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -169,7 +178,7 @@ def send_reminder(reminder: Reminder, stub) -> None:
         sent = [
             user for user in reminder.recipients(obj)
             if notify(user=user, text=reminder.text(obj, user), url=reminder.url(obj),
-                      contract=contract, key=key)
+                      contract=contract, key=key, urgent=True, deadline=obj.deadline_at)
         ]
         if sent:
             record_event(

@@ -40,14 +40,21 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "timezone", "headline", "skills", "bio"]
+        fields = ["first_name", "last_name", "timezone", "email_frequency", "headline",
+                  "skills", "bio"]
+        widgets = {"email_frequency": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+        # Left out of a post, the preference stays as it was.
+        self.fields["email_frequency"].required = False
         if self.instance.role != Role.FREELANCER:
             for name in ("headline", "skills"):
                 self.fields.pop(name)
+
+    def clean_email_frequency(self):
+        return self.cleaned_data.get("email_frequency") or self.instance.email_frequency
 
 
 def new_idempotency_key() -> str:

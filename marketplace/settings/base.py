@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # Background tasks: Django's Tasks API (the backport) and its database backend, whose
+    # app label is `django_tasks_database` (table django_tasks_database_dbtaskresult).
+    "django_tasks",
+    "django_tasks_db",
     # The layers, bottom to top (README, "Layout"): the kernel, the three apps, the site.
     "marketplace.kernel",
     "contracts",
@@ -120,6 +124,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.kernel.forms.SignupForm"
+# Account mails go through the mail queue like every notice (marketplace.kernel.mail).
+ACCOUNT_ADAPTER = "marketplace.kernel.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
 # Failed logins are limited per address only: a limit per account would let anyone lock a
@@ -174,6 +180,33 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Marketplace <no-reply@marketplace.test>")
+# A worker waits at most this long for the mail server; a hung server must not hold a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+
+# Mail leaves through background tasks (README, "Mail and workers"): each email is a task
+# enqueued inside the transaction that writes its event and in-app notification.
+# TASKS_BACKEND=database (default) keeps the queue in this database, so the three commit or
+# vanish together, and `manage.py db_worker` runs it; TASKS_BACKEND=rq puts it on Redis
+# (REDIS_URL) for many workers (`manage.py rqworker`), enqueued right after the commit.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASK_QUEUES = ["default", "email"]
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": os.environ["REDIS_URL"]} for name in TASK_QUEUES}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+# A failed send is retried after 1, 4, 16, 64... minutes (at most MAIL_RETRY_MAX_DELAY apart)
+# until MAIL_MAX_ATTEMPTS tries have failed; then it waits in the console's dead letters.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+MAIL_RETRY_FIRST_DELAY = int(os.environ.get("MAIL_RETRY_FIRST_DELAY", "60"))  # seconds
+MAIL_RETRY_MAX_DELAY = int(os.environ.get("MAIL_RETRY_MAX_DELAY", str(6 * 3600)))
+# A task RUNNING this long belongs to a worker that died (a send gives up after
+# EMAIL_TIMEOUT): the clock puts it back in the queue.
+TASK_STALE_AFTER = int(os.environ.get("TASK_STALE_AFTER", "600"))  # seconds
+# A mail still unsent this long after it was due lost its task (e.g. Redis was down at
+# commit): the clock enqueues it again. Sending it twice is prevented by its delivery row.
+MAIL_STRANDED_AFTER = int(os.environ.get("MAIL_STRANDED_AFTER", "1800"))  # seconds
 
 # Security headers that hold everywhere; production.py tightens cookies and HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

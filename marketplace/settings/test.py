@@ -26,3 +26,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
     }
+
+# Tasks: the production database backend (each task row is written in the caller's
+# transaction and vanishes with a rollback), plus: a task due now runs as soon as that
+# transaction commits, as an idle worker would. So `django_capture_on_commit_callbacks(
+# execute=True)` and `mailoutbox` see a service's mail only after its commit, through the
+# real task. Tests of the queue itself (retries, the worker, races) use the plain backend.
+TASKS = {"default": {"BACKEND": "marketplace.tests.tasks.RunAfterCommitBackend",
+                     "QUEUES": TASK_QUEUES}}  # noqa: F405

@@ -62,8 +62,10 @@ def nothing_recorded() -> bool:
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.FREELANCER])
-def test_signup_stores_role_and_time_zone_and_sends_a_confirmation(role, client, mailoutbox):
-    response = client.post(reverse("account_signup"), signup_data(role=role))
+def test_signup_stores_role_and_time_zone_and_sends_a_confirmation(
+        role, client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # queued mail, sent after commit
+        response = client.post(reverse("account_signup"), signup_data(role=role))
 
     assert response.status_code == 302
     user = User.objects.get(username="carol")
@@ -77,8 +79,10 @@ def test_signup_stores_role_and_time_zone_and_sends_a_confirmation(role, client,
     assert link_in(mailoutbox[0], "/accounts/confirm-email/")
 
 
-def test_following_the_confirmation_link_verifies_the_address(client, mailoutbox):
-    client.post(reverse("account_signup"), signup_data())
+def test_following_the_confirmation_link_verifies_the_address(
+        client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_signup"), signup_data())
     link = link_in(mailoutbox[0], "/accounts/confirm-email/")
     address = EmailAddress.objects.get(email="carol@example.com")
 
@@ -133,8 +137,10 @@ def test_signup_refuses_an_email_already_in_use(client, client_user, mailoutbox)
     assert mailoutbox == []
 
 
-def test_a_signed_up_freelancer_can_accept_only_after_verifying(client, client_user, mailoutbox):
-    client.post(reverse("account_signup"), signup_data(role="freelancer"))
+def test_a_signed_up_freelancer_can_accept_only_after_verifying(
+        client, client_user, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_signup"), signup_data(role="freelancer"))
     carol = User.objects.get(username="carol")
     contract = make_offer(client_user, carol)
 
@@ -248,8 +254,10 @@ def test_logout_needs_a_post(client, client_user):
     assert client.get(reverse("contracts:list")).status_code == 302
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(client, client_user, mailoutbox):
-    response = client.post(reverse("account_reset_password"), {"email": client_user.email})
+def test_password_reset_mails_a_link_that_sets_a_new_password(
+        client, client_user, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": client_user.email})
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[client_user.email]]
 

@@ -1,10 +1,11 @@
 """Kernel models: accounts, the append-only record, notifications, deadlines, one-time keys."""
 
-from .accounts import Role, User
+from .accounts import EmailFrequency, Role, User
 from .append_only import AppendOnlyModel
 from .deadlines import WithDeadline
-from .notifications import Notification
+from .notifications import DeadLetter, DeliveryState, MailDelivery, Notification
 from .onetime import IdempotencyKey
 from .record import Event
 
-__all__ = ["AppendOnlyModel", "Event", "IdempotencyKey", "Notification", "Role", "User", "WithDeadline"]
+__all__ = ["AppendOnlyModel", "DeadLetter", "DeliveryState", "EmailFrequency", "Event",
+           "IdempotencyKey", "MailDelivery", "Notification", "Role", "User", "WithDeadline"]

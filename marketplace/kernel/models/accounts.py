@@ -21,6 +21,14 @@ class Role(models.TextChoices):
     STAFF = "staff", _("Platform staff")
 
 
+class EmailFrequency(models.TextChoices):
+    """How often a person wants notices by email. Deadline reminders and case decisions are
+    always sent at once: missing one can cost money."""
+
+    EACH = "each", _("Every notice, as it happens")
+    DAILY = "daily", _("A daily digest of notices that can wait")
+
+
 class User(AbstractUser):
     """A person on the marketplace.
 
@@ -36,6 +44,11 @@ class User(AbstractUser):
     bio = models.TextField(_("about"), blank=True)
     skills = models.CharField(
         _("skills"), max_length=300, blank=True, help_text=_("Comma-separated, e.g. Django, SQL")
+    )
+    email_frequency = models.CharField(
+        _("email notices"), max_length=8, choices=EmailFrequency.choices,
+        default=EmailFrequency.EACH, db_default=EmailFrequency.EACH,
+        help_text=_("Deadline reminders and case decisions are always emailed at once."),
     )
     # Set when the user closes the account: personal data is pseudonymised, the record stays.
     closed_at = models.DateTimeField(null=True, blank=True)

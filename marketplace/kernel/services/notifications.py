@@ -1,52 +1,70 @@
-"""Notify a party in the app and by email; the email leaves only after the commit."""
+"""Notify a party in the app and by email. The email is a delivery row and a queued task
+written in the caller's transaction: the event, the notice and the mail commit together or
+not at all, and a worker sends the mail (marketplace.kernel.mail)."""
 
-import logging
+from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.kernel.models import Notification
+from marketplace.kernel.mail.delivery import enqueue_deliveries
+from marketplace.kernel.models import EmailFrequency, MailDelivery, Notification
 
 
-def notify(*, user, text: str, url: str = "", contract=None, key: str | None = None) -> bool:
-    """Create an in-app notification and queue its email for after commit.
+def notify(*, user, text: str, url: str = "", contract=None, key: str | None = None,
+           urgent: bool = False, deadline: datetime | None = None) -> bool:
+    """Create an in-app notification and queue its email in the current transaction.
 
-    With a `key`, the same user is notified at most once for it (reminders); returns False
-    when it was already sent.
+    `urgent` notices (deadline reminders, case decisions) are mailed at once whatever the
+    user's preference; others wait for the daily digest of a user who chose one. `deadline`
+    is shown in the recipient's time zone. With a `key`, the same user is notified at most
+    once for it (reminders); returns False when it was already sent.
     """
     if user is None or not user.is_active:
         return False
+    notification = Notification(user=user, contract=contract, text=text, url=url, key=key,
+                                urgent=urgent, deadline_at=deadline, created_at=timezone.now(),
+                                digest_pending=_waits_for_digest(user, urgent))
     if key is not None:
         if Notification.objects.filter(user=user, key=key).exists():
             return False
         try:
             # A savepoint, so a concurrent duplicate loses quietly without breaking the caller.
             with transaction.atomic():
-                Notification.objects.create(
-                    user=user, contract=contract, text=text, url=url, key=key,
-                    created_at=timezone.now(),
-                )
+                notification.save()
         except IntegrityError:
             return False
     else:
-        Notification.objects.create(
-            user=user, contract=contract, text=text, url=url, created_at=timezone.now()
-        )
-    if user.email:
-        link = f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
-        body = f"{text}\n\n{link}\n\n— Marketplace"
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[Marketplace] {text[:80]}",
-                message=body,
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=True,
-            )
-        )
+        notification.save()
+    _queue_mails([notification])
     return True
+
+
+def notify_many(items: list[tuple]) -> None:
+    """Several plain notifications at once: (user, text, url, contract) each; one insert for
+    the notices, one for their mails and one task per hundred mails."""
+    now = timezone.now()
+    rows = [Notification(user=user, contract=contract, text=text, url=url, created_at=now,
+                         digest_pending=_waits_for_digest(user, False))
+            for user, text, url, contract in items if user is not None and user.is_active]
+    Notification.objects.bulk_create(rows)
+    _queue_mails(rows)
+
+
+def _waits_for_digest(user, urgent: bool) -> bool:
+    return bool(user.email) and not urgent and user.email_frequency == EmailFrequency.DAILY
+
+
+def _queue_mails(notifications: list[Notification]) -> None:
+    """A delivery row per notice to mail now, and the tasks that send them."""
+    now = timezone.now()
+    deliveries = MailDelivery.objects.bulk_create([
+        MailDelivery(key=f"notice:{n.pk}:{n.user_id}", recipient_id=n.user_id, notification=n,
+                     summary=n.text[:200], created_at=now, due_at=now)
+        for n in notifications if n.user.email and not n.digest_pending
+    ])
+    if deliveries:
+        enqueue_deliveries([d.pk for d in deliveries])
 
 
 def unread_count(user) -> int:
@@ -57,25 +75,3 @@ def mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-
-
-def notify_many(items: list[tuple]) -> None:
-    """Several plain notifications at once: (user, text, url, contract) each; one insert, and
-    their emails in one connection after commit."""
-    now = timezone.now()
-    rows = [Notification(user=user, contract=contract, text=text, url=url, created_at=now)
-            for user, text, url, contract in items if user is not None and user.is_active]
-    Notification.objects.bulk_create(rows)
-    mails = [EmailMessage(subject=f"[Marketplace] {n.text[:80]}",
-                          body=f"{n.text}\n\n{settings.SITE_URL}{n.url}\n\n— Marketplace",
-                          to=[n.user.email]) for n in rows if n.user.email]
-    if mails:
-        transaction.on_commit(lambda: _send_all(mails, get_connection))
-
-
-def _send_all(mails, get_connection) -> None:
-    try:
-        get_connection(fail_silently=True).send_messages(mails)
-    except Exception:
-
-        logging.getLogger(__name__).exception("sending %s notification mails failed", len(mails))

@@ -1,4 +1,4 @@
-"""Template helpers: money, state badges, deadlines with countdowns."""
+"""Template helpers: money, state badges, deadlines with countdowns, the queue for staff."""
 
 from django import template
 from django.template.defaultfilters import date as date_filter
@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from marketplace.kernel.mail.queue import queue_status
 from marketplace.kernel.money import format_money, platform_fee
 
 register = template.Library()
@@ -148,3 +149,9 @@ def deadline(when, label=""):
         '<small class="text-body-secondary countdown">({})</small></span>',
         " text-danger" if when <= timezone.now() else "", iso, f"{label} " if label else "",
         iso, date_filter(local, "D j M Y, H:i T"), countdown(when))
+
+
+@register.simple_tag
+def queue_status_for(user):
+    """The task queue's figures, for staff only (the console's index page)."""
+    return queue_status() if user.is_staff else None

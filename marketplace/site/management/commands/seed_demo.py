@@ -7,6 +7,7 @@ from django.db import transaction
 from contracts import demo as contracts_demo
 from disputes import demo as disputes_demo
 from marketplace.kernel import demo
+from marketplace.kernel.mail.delivery import discard_pending_mail
 from marketplace.kernel.models import User
 from reputation import demo as reputation_demo
 
@@ -28,12 +29,12 @@ class Command(BaseCommand):
         if User.objects.filter(username="alice").exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
-        # The demo's notifications stay in the app; mailing them to the console is noise.
-        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
         with transaction.atomic():
             people = demo.create_people()
             for seed in SEEDERS:
                 seed(people)
+            # The demo's notifications stay in the app; mailing them to the console is noise.
+            discard_pending_mail(why="demo data: notified in the app only")
         self.stdout.write(self.style.SUCCESS(
             f"Demo data created. Sign in as alice (client), bob (freelancer), maya (mediator) "
             f"or arthur (arbitrator) with password {demo.DEMO_PASSWORD}."
