@@ -9,7 +9,7 @@ from django.utils import timezone
 from conftest import postgres_only
 from contracts.models import Account, LedgerTransaction, Settlement
 from contracts.tests.test_money_races import race
-from disputes.models import CancellationState
+from disputes.models import CancellationRequest, CancellationState
 from disputes.services import cancellations as svc
 from disputes.tests.factories import make_request
 from marketplace.kernel.deadlines import process_deadlines
@@ -27,8 +27,9 @@ def test_accept_against_withdraw_exactly_one_wins():
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     loser = next(value for kind, value in results if kind == "error")
     assert isinstance(loser, DomainError)
-    assert "not possible while the cancellation request is" in loser.message
     request.refresh_from_db()
+    # The loser is told, in the request's own words, what the winner did.
+    assert loser.message == str(CancellationRequest.STATE_REFUSALS[request.state])
     contract.refresh_from_db()
     settlements = Settlement.objects.filter(contract=contract).count()
     if request.state == CancellationState.ACCEPTED:
