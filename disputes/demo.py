@@ -124,6 +124,8 @@ def seed(people) -> dict:
     svc.cancellation_deny(actor=frank, request=r, reason="The pipeline is not finished.")
     svc.cancellation_message(actor=bob, request=r,
                              body="Stage 1 was delivered three weeks ago; can we settle that part?")
+    svc.cancellation_message(actor=frank, request=r,
+                             body="Not until the whole pipeline runs; stage 1 alone is no use.")
     svc.cancellation_dispute(actor=bob, request=r, reason="Delivered work is being held hostage.")
     out["disputed_denial"] = r
     out.update(seed_disputes(people))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -80,6 +81,14 @@ def is_system(request, user) -> bool:
 # --- conditions: state and time -----------------------------------------------------------
 
 
+def _time_left(when) -> str:
+    seconds = max(int((when - timezone.now()).total_seconds()), 60)
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours >= 24:
+        return _("in %(d)s d %(h)s h") % {"d": hours // 24, "h": hours % 24}
+    return _("in %(h)s h %(m)s min") % {"h": hours, "m": minutes}
+
+
 @refusal(_("The time to answer has run out."))
 def before_deadline(request) -> bool:
     return request.deadline_at is None or timezone.now() < request.deadline_at
@@ -106,9 +115,9 @@ def asked_by_client(request) -> bool:
     return request.initiator_role == "client"
 
 
-def _gate_refusal() -> str:
-    return _("Before disputing, try direct dialogue: send a message or a counter-proposal, or "
-             "wait %(hours)s hours after the denial.") % {"hours": settings.NEGOTIATION_MIN_HOURS}
+def _gate_refusal(request) -> str:
+    return _("Before disputing the decision, try direct dialogue. Still missing: %(missing)s.") % {
+        "missing": request.dialogue_missing()}
 
 
 @refusal(_gate_refusal)
@@ -122,8 +131,9 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     States:
     - open: waiting for the party whose turn it is (`turn_user`) until `deadline_at`.
     - accepted: both agreed to the current terms; settled; the contract is cancelled.
-    - auto_accepted: the deadline passed in silence; the current terms applied, capped for the
-      freelancer at the value of submitted work; the silent party's timeout is recorded.
+    - auto_accepted: the deadline passed in silence; the terms on the table applied (amount and
+      fault), the amount capped for the freelancer at the value of submitted work; the silent
+      party's timeout is recorded.
     - withdrawn: the initiator took it back, or the freelancer continued after a denial.
     - denied: the client refused a freelancer's request; the freelancer may counter-propose,
       dispute (after trying dialogue) or continue, until `deadline_at`.
@@ -156,6 +166,8 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     # The terms on the table: what the escrow pays the freelancer, and whose fault it is.
     amount_to_freelancer_cents = models.BigIntegerField()
     fault = models.CharField(max_length=16, choices=Fault.choices)
+    # The fault the initiator first proposed (kept for the record; by timeout the terms on the
+    # table apply, amount and fault together).
     initial_fault = models.CharField(max_length=16, choices=Fault.choices)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
@@ -169,6 +181,12 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     created_at = models.DateTimeField(default=timezone.now)
     denied_at = models.DateTimeField(null=True, blank=True)
     denial_reason = models.TextField(blank=True)
+    # The dialogue after a denial (spec section 5): when each party last wrote since the
+    # latest denial, when the freelancer countered after it, and when the dialogue counted
+    # (both wrote, or a counter-proposal was answered), which opens disputing.
+    client_wrote_at = models.DateTimeField(null=True, blank=True)
+    freelancer_wrote_at = models.DateTimeField(null=True, blank=True)
+    countered_after_denial_at = models.DateTimeField(null=True, blank=True)
     dialogue_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Who stayed silent until a deadline passed (counts in reputation), if anyone.
@@ -222,16 +240,52 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
 
     @property
     def dialogue_opens_at(self):
+        """When disputing a denial opens by time alone."""
         if self.denied_at is None:
             return None
         return self.denied_at + timedelta(hours=settings.NEGOTIATION_MIN_HOURS)
 
     @property
     def dialogue_gate_open(self) -> bool:
+        """Disputing a denial needs direct dialogue first: both parties wrote since the
+        denial, or a counter-proposal was made and answered, or NEGOTIATION_MIN_HOURS passed."""
         if self.dialogue_at is not None:
             return True
         opens = self.dialogue_opens_at
         return opens is not None and timezone.now() >= opens
+
+    def note_message(self, *, by, at) -> None:
+        """A party wrote about the request; after a denial, that is dialogue."""
+        if self.denied_at is None or at < self.denied_at:
+            return
+        if by.pk == self.contract.client_id:
+            self.client_wrote_at = at
+        elif by.pk == self.contract.freelancer_id:
+            self.freelancer_wrote_at = at
+        if self.client_wrote_at and self.freelancer_wrote_at:
+            self.dialogue_at = self.dialogue_at or at
+
+    def missing_messages(self) -> str:
+        """Whose message the dialogue still lacks since the denial, in words ("" if none)."""
+        parts = []
+        if not self.freelancer_wrote_at:
+            parts.append(str(_("a message from you since the denial")))
+        if not self.client_wrote_at:
+            parts.append(str(_("a message from %(name)s since the denial")
+                             % {"name": self.contract.client.display_name}))
+        return str(_(" and ")).join(parts)
+
+    def dialogue_missing(self) -> str:
+        """What the dialogue still lacks before the freelancer may dispute, in words."""
+        ways = [self.missing_messages(),
+                str(_("or a counter-proposal that %(name)s answers")
+                    % {"name": self.contract.client.display_name})]
+        opens = self.dialogue_opens_at
+        if opens is not None:
+            ways.append(str(_("or waiting until %(when)s (%(left)s)") % {
+                "when": date_format(timezone.localtime(opens), "D j M Y, H:i T"),
+                "left": _time_left(opens)}))
+        return ", ".join(ways)
 
     @property
     def is_closed(self) -> bool:
@@ -253,6 +307,10 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
         else:
             self.freelancer_counters += 1
         if self.state == CancellationState.DENIED:
+            # The freelancer answers the denial with new terms: once the client answers them,
+            # the dialogue counts.
+            self.countered_after_denial_at = timezone.now()
+        elif self.countered_after_denial_at is not None:
             self.dialogue_at = self.dialogue_at or timezone.now()
         self.amount_to_freelancer_cents = amount_cents
         self.fault = fault
@@ -263,6 +321,10 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     @transition(field=state, source=CancellationState.OPEN, target=CancellationState.DENIED,
                 permission=is_client_turn, conditions=[before_deadline, asked_by_freelancer])
     def deny(self, *, reason: str, dispute_period):
+        if self.countered_after_denial_at is not None:
+            # A denial of the freelancer's counter-proposal answers it: dialogue took place.
+            self.dialogue_at = self.dialogue_at or timezone.now()
+        self.client_wrote_at = self.freelancer_wrote_at = None
         self.denied_at = timezone.now()
         self.denial_reason = reason
         self.turn_user = self.contract.freelancer

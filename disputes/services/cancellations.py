@@ -211,9 +211,9 @@ def cancellation_continue(*, actor, request: CancellationRequest) -> Cancellatio
 
 
 def cancellation_auto_accept(*, request: CancellationRequest) -> CancellationRequest:
-    """System: the party whose turn it was stayed silent; the current terms apply, but by
-    timeout the freelancer receives no more than the value of submitted work, and the fault
-    is the one the initiator proposed."""
+    """System: the party whose turn it was stayed silent, so the terms on the table apply,
+    amount and fault together, except that by timeout the freelancer receives no more than
+    the value of submitted work. The silent party's timeout is recorded."""
     with transaction.atomic():
         contract, request = lock_case(CancellationRequest, request)
         silent = request.turn_user
@@ -221,13 +221,13 @@ def cancellation_auto_accept(*, request: CancellationRequest) -> CancellationReq
         amount = request.timeout_amount_cents
         _record(request, None, "cancellation.auto_accepted", from_state,
                 f"Accepted by timeout: {silent.display_name} did not answer within "
-                f"{settings.CANCELLATION_RESPONSE_DAYS} days. Terms applied: "
-                f"{_terms(amount, request.initial_fault)}"
+                f"{settings.CANCELLATION_RESPONSE_DAYS} days. The terms on the table applied: "
+                f"{_terms(amount, request.fault)}"
                 + (f" (capped at the {format_money(request.submitted_value_cents)} of submitted "
                    "work)" if amount < request.amount_to_freelancer_cents else "") + ".",
                 {"silent_role": request.timed_out_role, "amount_to_freelancer_cents": amount,
-                 "fault": request.initial_fault})
-        settle_contract(contract=contract, to_freelancer_cents=amount, fault=request.initial_fault,
+                 "fault": request.fault})
+        settle_contract(contract=contract, to_freelancer_cents=amount, fault=request.fault,
                         source=f"cancellation:{request.pk}", how="accepted by timeout")
     return request
 
@@ -249,13 +249,12 @@ def cancellation_lapse(*, request: CancellationRequest) -> CancellationRequest:
 
 def cancellation_message(*, actor, request: CancellationRequest, body: str, files=()):
     """A message about the request, on the contract's thread, tagged with it. After a denial,
-    the freelancer's message counts as trying direct dialogue."""
+    messages from both parties count as trying direct dialogue."""
     with transaction.atomic():
         contract, request = lock_case(CancellationRequest, request)
         message = message_post(actor=actor, contract=contract, body=body, files=files,
                                cancellation=request)
-        if (request.state == "denied" and actor.pk == contract.freelancer_id
-                and request.dialogue_at is None):
-            request.dialogue_at = message.created_at
-            request.save(update_fields=["dialogue_at"])
+        if not request.is_closed:
+            request.note_message(by=actor, at=message.created_at)
+            request.save(update_fields=["client_wrote_at", "freelancer_wrote_at", "dialogue_at"])
     return message

@@ -23,7 +23,7 @@ def make_request(initiator="client", amounts=(30_000, 20_000), fund=2, submit=1,
 def make_dispute(kind="cancellation", amounts=(30_000, 20_000), fund=2, submit=1,
                  request_amount_cents=0):
     """A dispute in negotiation: the freelancer disputes a client's cancellation, or (kind
-    "denial") the client's denial of the freelancer's request after a message."""
+    "denial") the client's denial of the freelancer's request after both wrote."""
     from disputes.services import cancellations as svc
 
     if kind == "cancellation":
@@ -37,6 +37,8 @@ def make_dispute(kind="cancellation", amounts=(30_000, 20_000), fund=2, submit=1
     svc.cancellation_deny(actor=request.contract.client, request=request, reason="Not finished.")
     svc.cancellation_message(actor=request.contract.freelancer, request=request,
                              body="Stage one was delivered; can we settle that part?")
+    svc.cancellation_message(actor=request.contract.client, request=request,
+                             body="Not before stage two is done.")
     return svc.cancellation_dispute(actor=request.contract.freelancer, request=request,
                                     reason="Delivered work is unpaid.")
 

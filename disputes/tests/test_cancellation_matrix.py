@@ -68,8 +68,8 @@ TRANSITION = {"accept": "accept", "counter": "counter_propose", "deny": "deny",
 # dispute_cancellation: the freelancer, on a client's request, on the freelancer's turn, while
 #                       open, before the deadline.
 # dispute_denial:       the freelancer, while denied, before DENIAL_DISPUTE_DAYS end, once the
-#                       dialogue gate is open (a freelancer's message or counter-proposal after
-#                       the denial, or NEGOTIATION_MIN_HOURS since it).
+#                       dialogue gate is open (both parties wrote since the denial, or a
+#                       counter-proposal after it was answered, or NEGOTIATION_MIN_HOURS since it).
 # continue:             the freelancer, while denied, before the deadline.
 # withdraw:             the initiator, while open, whoever's turn; not once the deadline has
 #                       passed: by then the silence has decided the request (auto_accepted).
@@ -102,7 +102,8 @@ EXPECTED = {
     ("denied_gate_closed", "freelancer"): {"freelancer": "counter continue"},
     ("denied_after_message_before_denial", "freelancer"): {"freelancer": "counter continue"},
     ("denied_just_before_gate", "freelancer"): {"freelancer": "counter continue"},
-    ("denied_after_freelancer_message", "freelancer"): {
+    ("denied_after_freelancer_message", "freelancer"): {"freelancer": "counter continue"},
+    ("denied_after_both_messages", "freelancer"): {
         "freelancer": "counter dispute_denial continue"},
     ("denied_gate_open_by_time", "freelancer"): {"freelancer": "counter dispute_denial continue"},
     ("denied_again_after_counter", "freelancer"): {
@@ -144,6 +145,9 @@ REFUSALS = {
     ("denied_gate_closed", "freelancer", "initiator", "dispute_denial"): GATE,
     ("denied_after_message_before_denial", "freelancer", "initiator", "dispute_denial"): GATE,
     ("denied_just_before_gate", "freelancer", "initiator", "dispute_denial"): GATE,
+    # One side writing is not a dialogue: the refusal names whose message is missing.
+    ("denied_after_freelancer_message", "freelancer", "initiator", "dispute_denial"):
+        "Still missing: a message from Alice Anders since the denial",
     ("open_past_deadline", "client", "counterparty", "accept"): LATE,
     ("open_past_deadline", "client", "counterparty", "counter"): LATE,
     ("open_past_deadline", "client", "counterparty", "dispute_cancellation"): LATE,
@@ -260,6 +264,7 @@ def _disputed(c: Case) -> None:
     if c.direction == "freelancer":
         c.deny()
         c.message("freelancer")
+        c.message("client")
     svc.cancellation_dispute(actor=c.users["freelancer"], request=c.request,
                              reason="This is not fair.")
 
@@ -281,6 +286,8 @@ STATES = {
         lambda c: (c.deny(), c.jump(DIALOGUE_WAIT - A_MINUTE)), "denied", "initiator"),
     "denied_after_freelancer_message": (
         lambda c: (c.deny(), c.message("freelancer")), "denied", "initiator"),
+    "denied_after_both_messages": (
+        lambda c: (c.deny(), c.message("freelancer"), c.message("client")), "denied", "initiator"),
     "denied_gate_open_by_time": (
         lambda c: (c.deny(), c.jump(DIALOGUE_WAIT + A_MINUTE)), "denied", "initiator"),
     "denied_again_after_counter": (
@@ -463,6 +470,7 @@ POSTS = [
     ("denied_after_message_before_denial", "freelancer", "initiator", "dispute_denial"),
     ("denied_just_before_gate", "freelancer", "initiator", "dispute_denial"),
     ("denied_after_freelancer_message", "freelancer", "initiator", "dispute_denial"),
+    ("denied_after_both_messages", "freelancer", "initiator", "dispute_denial"),
     ("denied_gate_open_by_time", "freelancer", "initiator", "dispute_denial"),
     ("denied_again_after_counter", "freelancer", "initiator", "dispute_denial"),
     ("denied_past_deadline", "freelancer", "initiator", "continue"),
@@ -486,7 +494,7 @@ ALIASED_DISPUTE_POSTS = [
     ("open_counterparty_turn", "client", "counterparty", "dispute_denial"),
     # refused, but with the other action's reason ("Only the freelancer can dispute…")
     ("open_counterparty_turn", "freelancer", "counterparty", "dispute_denial"),
-    ("denied_after_freelancer_message", "freelancer", "initiator", "dispute_cancellation"),
+    ("denied_after_both_messages", "freelancer", "initiator", "dispute_cancellation"),
     ("denied_gate_open_by_time", "freelancer", "initiator", "dispute_cancellation"),
 ]
 
@@ -497,7 +505,7 @@ PAGE_STATES = {
     ("open_counterparty_turn", "client"), ("open_counterparty_turn", "freelancer"),
     ("open_initiator_turn", "freelancer"), ("open_counters_used", "client"),
     ("open_past_deadline", "freelancer"), ("denied_gate_closed", "freelancer"),
-    ("denied_after_freelancer_message", "freelancer"), ("denied_counters_used", "freelancer"),
+    ("denied_after_both_messages", "freelancer"), ("denied_counters_used", "freelancer"),
     ("accepted", "client"), ("disputed", "freelancer"),
 }
 
@@ -694,7 +702,8 @@ def assert_effects(case: Case, action: str, user, before: dict, wallets: tuple,
         assert CancellationProposal.objects.filter(request=request).latest("id").message == (
             "Only the delivered part.")
         if terms["state"] == "denied":
-            assert request.dialogue_at is not None  # a counter after a denial is dialogue
+            # A counter after a denial is dialogue once the client answers it.
+            assert request.countered_after_denial_at is not None
     elif action == "deny":
         assert request.turn_user == contract.freelancer
         assert request.denial_reason == "The reasons are in the contract thread."
@@ -767,7 +776,7 @@ def test_the_denial_deadline_and_the_dialogue_gate_are_exact(reach):
     opens = request.denied_at + DIALOGUE_WAIT
     with time_machine.travel(opens - timedelta(seconds=1), tick=False):
         reason = refusal_reason(request, "dispute_denial", freelancer)
-        assert GATE in reason and f"{settings.NEGOTIATION_MIN_HOURS} hours" in reason
+        assert GATE in reason and "or waiting until" in reason and "(in 0 h 1 min)" in reason
     with time_machine.travel(opens, tick=False):
         assert refusal_reason(request, "dispute_denial", freelancer) is None
     assert request.deadline_at == request.denied_at + DENIAL_PERIOD
@@ -847,7 +856,7 @@ def test_an_accept_without_its_one_time_key_is_told_why(reach, client, mailoutbo
 OUTSIDER_STATES = [
     pytest.param("open_counterparty_turn", "client", id="open-client"),
     pytest.param("open_counterparty_turn", "freelancer", id="open-freelancer"),
-    pytest.param("denied_after_freelancer_message", "freelancer", id="denied-gate-open"),
+    pytest.param("denied_after_both_messages", "freelancer", id="denied-gate-open"),
     pytest.param("accepted", "client", id="accepted"),
 ]
 
@@ -935,8 +944,10 @@ def test_closed_gate_notice_says_how_to_open_it_and_the_time_left(state, countdo
     html = client.get(case.request.get_absolute_url()).content.decode()
     notice = gate_notice(html)
     assert notice is not None
-    # Both ways: dialogue (a message or a counter-proposal) now, or waiting out the hours.
+    # Every way: dialogue (messages both ways, or a counter-proposal answered) now, or
+    # waiting out the hours; and whose message is still missing.
     assert "send a message" in notice and "counter-proposal" in notice
+    assert "a message from" in notice
     opens = (case.request.denied_at + DIALOGUE_WAIT).isoformat()
     found = re.search(COUNTDOWN.format(iso=re.escape(opens)), notice)
     assert found, notice
@@ -945,8 +956,8 @@ def test_closed_gate_notice_says_how_to_open_it_and_the_time_left(state, countdo
 
 
 @pytest.mark.parametrize(("state", "says"), [
-    ("denied_after_freelancer_message", "You tried direct dialogue"),
-    ("denied_again_after_counter", "You tried direct dialogue"),
+    ("denied_after_both_messages", "Direct dialogue took place"),
+    ("denied_again_after_counter", "Direct dialogue took place"),
     ("denied_gate_open_by_time", f"{settings.NEGOTIATION_MIN_HOURS} hours have passed since the denial"),
 ])
 def test_open_gate_notice_says_which_way_opened_it(state, says, reach, client):
@@ -954,6 +965,6 @@ def test_open_gate_notice_says_which_way_opened_it(state, says, reach, client):
     login(client, case.users["freelancer"])
     html = client.get(case.request.get_absolute_url()).content.decode()
     notice = gate_notice(html)
-    assert notice is not None and says in notice and "you may now dispute" in notice
+    assert notice is not None and says in notice and "may now dispute" in notice
     assert "disputing opens" not in notice
     assert "dispute_denial" in [a for _, a in shown_buttons(html)]

@@ -191,6 +191,11 @@ def test_deny_then_dialogue_gate_then_dispute(mailoutbox, django_capture_on_comm
         svc.cancellation_dispute(actor=contract.freelancer, request=request, reason="Unfair")
     svc.cancellation_message(actor=contract.freelancer, request=request,
                              body="Can we talk about the calendar problem?")
+    # One side writing is not yet a dialogue: the client has to have been heard.
+    with pytest.raises(DomainError, match="Still missing: a message from"):
+        svc.cancellation_dispute(actor=contract.freelancer, request=request, reason="Unfair")
+    svc.cancellation_message(actor=contract.client, request=request,
+                             body="The calendar is the whole point of the work.")
     request.refresh_from_db()
     assert request.dialogue_at is not None
     dispute = svc.cancellation_dispute(actor=contract.freelancer, request=request,
@@ -200,7 +205,8 @@ def test_deny_then_dialogue_gate_then_dispute(mailoutbox, django_capture_on_comm
     assert request.state == CancellationState.DISPUTED and contract.state == ContractState.DISPUTED
     assert dispute.state == DisputeState.NEGOTIATION and dispute.kind == "denial"
     assert dispute.snapshot["escrow_cents"] == 50_000
-    assert [m["body"] for m in dispute.snapshot["messages"]][-1] == "Can we talk about the calendar problem?"
+    assert [m["body"] for m in dispute.snapshot["messages"]][-2:] == [
+        "Can we talk about the calendar problem?", "The calendar is the whole point of the work."]
     opened = events(contract, "dispute.opened").get()
     assert opened.data["snapshot_sha256"] and opened.data["dispute_id"] == dispute.pk
     assert not LedgerTransaction.objects.filter(kind="settlement").exists()
@@ -225,8 +231,11 @@ def test_counter_after_denial_reopens_with_the_clients_turn_and_counts_as_dialog
                              fault="none", message="Smaller amount then?")
     request.refresh_from_db()
     assert request.state == CancellationState.OPEN and request.turn_user == contract.client
-    assert request.dialogue_at is not None
+    # The counter counts as dialogue once the client answers it (here: by denying again).
+    assert request.countered_after_denial_at is not None and request.dialogue_at is None
     svc.cancellation_deny(actor=contract.client, request=request, reason="Still no.")
+    request.refresh_from_db()
+    assert request.dialogue_at is not None
     svc.cancellation_dispute(actor=contract.freelancer, request=request, reason="Tried twice.")
     request.refresh_from_db()
     assert request.state == CancellationState.DISPUTED
@@ -278,9 +287,9 @@ def test_auto_accept_after_silence_caps_the_freelancer_at_submitted_work(mailout
     contract.refresh_from_db()
     assert request.state == CancellationState.AUTO_ACCEPTED and request.timed_out_role == "freelancer"
     settlement = Settlement.objects.get(contract=contract)
-    # the current terms (40,000) capped at the value of submitted work (30,000); the fault is
-    # the one the initiator proposed ("client"), not the counter-proposal's
-    assert (settlement.to_freelancer_cents, settlement.fee_cents, settlement.fault) == (30_000, 3_000, "client")
+    # the terms on the table apply, amount and fault together: the client's counter (40,000,
+    # no fault), the amount capped at the value of submitted work (30,000)
+    assert (settlement.to_freelancer_cents, settlement.fee_cents, settlement.fault) == (30_000, 3_000, "none")
     assert contract.state == ContractState.CANCELLED
     event = events(contract, "cancellation.auto_accepted").get()
     assert event.actor is None and "capped" in event.text and "did not answer" in event.text

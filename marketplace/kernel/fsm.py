@@ -63,7 +63,8 @@ def _refusal(instance, name: str, actor) -> Callable[[], str] | None:
         if not condition(instance):
             def unmet(condition=condition) -> str:
                 message = getattr(condition, "refusal", None) or _("This is not possible right now.")
-                return str(message() if callable(message) else message)
+                # A condition's words may depend on the object (what is still missing).
+                return str(message(instance) if callable(message) else message)
             return unmet
     return None
 

@@ -124,16 +124,18 @@ def test_freelancer_asks_client_denies_freelancer_talks_then_disputes(
         page.goto(case_url)
         expect_state(page, "denied", "Denied")
         gate = page.locator("#dialogue-gate")
-        expect(gate).to_contain_text("Before you can dispute, try direct dialogue")
+        expect(gate).to_contain_text("Before you can dispute the decision, try direct dialogue")
+        expect(gate).to_contain_text("a message from Carla Cruz since the denial")
         expect(gate).to_contain_text("disputing opens")
         expect(page.locator("#actions a[data-action=dispute_denial]")).to_have_count(0)
         expect(page.locator("#actions a[data-action=counter]")).to_be_visible()
         # Typing the address of the action gives the same explanation, not a form.
         page.goto(f"{case_url}do/dispute_denial/")
-        expect(page.locator("#refusal")).to_contain_text("Before disputing, try direct dialogue")
+        expect(page.locator("#refusal")).to_contain_text(
+            "Before disputing the decision, try direct dialogue")
         expect(page.locator("#confirm")).to_have_count(0)
 
-        # He writes to the client; now he may dispute.
+        # He writes to the client: one side writing is not yet a dialogue.
         page.goto(case_url)
         form = page.locator("#case-message-form")
         body = "Could you review the checkout page by Friday? Otherwise I have to dispute."
@@ -141,8 +143,17 @@ def test_freelancer_asks_client_denies_freelancer_talks_then_disputes(
         form.get_by_role("button", name="Send message").click()
         expect_message(page, "Message sent.")
         expect(page.locator("#dialogue")).to_contain_text(body)
-        expect(page.locator("#dialogue-gate")).to_contain_text(
-            "You tried direct dialogue")
+        expect(page.locator("#dialogue-gate")).to_contain_text("a message from Carla Cruz")
+        expect(page.locator("#actions a[data-action=dispute_denial]")).to_have_count(0)
+
+        # The client answers; now both have been heard, and he may dispute.
+        carla_page.goto(case_url)
+        reply = carla_page.locator("#case-message-form")
+        reply.locator("textarea[name=body]").fill("I cannot promise Friday; next month at best.")
+        reply.get_by_role("button", name="Send message").click()
+        expect_message(carla_page, "Message sent.")
+        page.goto(case_url)
+        expect(page.locator("#dialogue-gate")).to_contain_text("Direct dialogue took place")
         act(page, "#actions", "dispute_denial",
             fill={"#id_reason": "Four weeks without review is not a reason to deny."},
             done="Done: Dispute the decision.")
@@ -168,7 +179,7 @@ def test_freelancer_asks_client_denies_freelancer_talks_then_disputes(
     assert not Settlement.objects.exists()
     assert Account.objects.get(kind="escrow", contract=contract).balance_cents == ESCROW
     assert new_events(contract, setup_seq) == [
-        "cancellation.requested", "cancellation.denied", "message.posted",
+        "cancellation.requested", "cancellation.denied", "message.posted", "message.posted",
         "cancellation.disputed", "dispute.opened"]
     check_ledger()
 
