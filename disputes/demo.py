@@ -137,7 +137,7 @@ def seed(people) -> dict:
 FINDINGS = ("The written brief on the thread lists two deliverables. The first was delivered on "
             "time and matches the brief; the second was never started. The client's reason "
             "(quality) is not supported by the record.")
-CLAUSE = "Policy §5 (fault follows the facts of the request) and §6 (the escrow is divided)."
+CLAUSE = "§4.6 Outcomes and fault"
 
 
 def _dispute(client, freelancer, title, reason="quality"):

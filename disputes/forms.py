@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.forms import MultipleFileField
 from disputes.policy import Fault, reasons_for
+from marketplace.kernel.clauses import clause_choices
 from marketplace.kernel.forms import IdempotentForm
 from marketplace.kernel.money import format_money, to_cents
 
@@ -122,9 +123,10 @@ class ReasonedOutcomeForm(OutcomeFields):
     findings = forms.CharField(label=_("Findings"), max_length=10_000, min_length=20,
                                widget=forms.Textarea(attrs={"rows": 6}),
                                help_text=_("What you found in the record; the parties read this."))
-    policy_clause = forms.CharField(label=_("Policy clause relied on"), max_length=300,
-                                    help_text=_("e.g. “Policy §5: by timeout a freelancer "
-                                                "receives at most the value of submitted work”."))
+    policy_clause = forms.ChoiceField(
+        label=_("Policy clause relied on"),
+        choices=lambda: [("", "—"), *clause_choices()],
+        help_text=_("The parties see it with a link to the clause on the policy page."))
 
 
 class ExtendDeadlineForm(forms.Form):

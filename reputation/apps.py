@@ -6,9 +6,11 @@ class ReputationConfig(AppConfig):
     verbose_name = "Reputation"
 
     def ready(self):
+        from marketplace.kernel import scoring
         from marketplace.kernel.hooks import reputation_changed
         from reputation import deadlines
-        from reputation.services.scores import on_reputation_changed
+        from reputation.services.scores import on_reputation_changed, stored_bases
 
         reputation_changed.connect(on_reputation_changed, dispatch_uid="reputation.refresh")
+        scoring.register_basis_lookup(stored_bases)
         deadlines.register_all()

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from contracts.models import Contract, ContractState
 from disputes.models import CancellationRequest, CancellationState, Dispute
+from marketplace.kernel.models import Event
 from marketplace.kernel.scoring import ContractFacts
 from reputation.models import Feedback
 
@@ -74,3 +75,24 @@ def collect(contracts) -> dict[int, list[ContractFacts]]:
 def facts_for(user) -> list[ContractFacts]:
     contracts = Contract.objects.filter(Q(client=user) | Q(freelancer=user))
     return collect(contracts).get(user.pk, [])
+
+
+# Conduct warnings: each upheld report of an abusive message counts once against its sender.
+# Gathered from the warning events of the record, which every warning writes.
+WARNING_EVENT = "message.report_upheld"
+
+
+def collect_warnings(users=None) -> dict[int, list[int]]:
+    """{user_id: [the contract id of each conduct warning, oldest first]}."""
+    events = Event.objects.filter(kind=WARNING_EVENT)
+    if users is not None:
+        events = events.filter(data__sender_id__in=[u.pk for u in users])
+    warned: dict[int, list[int]] = defaultdict(list)
+    for contract_id, data in events.order_by("created_at", "pk").values_list("contract_id",
+                                                                             "data"):
+        warned[data["sender_id"]].append(contract_id)
+    return warned
+
+
+def warnings_for(user) -> list[int]:
+    return collect_warnings([user]).get(user.pk, [])

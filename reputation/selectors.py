@@ -92,8 +92,9 @@ def feedback_to_leave(user):
     return contracts
 
 
-def explanation_lines(reputation) -> list[dict]:
-    """A stored explanation in words, with the contracts' titles (one query)."""
+def explanation_lines(reputation, *, owner: bool = False) -> list[dict]:
+    """A stored explanation in words (first person for the owner), with the contracts'
+    titles (one query)."""
     if reputation is None:
         return []
     lines = reputation.explanation
@@ -101,5 +102,5 @@ def explanation_lines(reputation) -> list[dict]:
                                                   if line.get("contract")])
                   .values_list("pk", "title"))
     return [{**line, "title": line.get("title") or titles.get(line["contract"], ""),
-             "reasons": [reason_text(code) for code in line.get("reasons", [])]}
+             "reasons": [reason_text(code, owner=owner) for code in line.get("reasons", [])]}
             for line in lines]

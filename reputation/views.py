@@ -38,11 +38,13 @@ def profile(request, username: str):
     person = get_object_or_404(User.objects.select_related("reputation"), username=username,
                                is_active=True, role__in=[Role.CLIENT, Role.FREELANCER])
     reputation = getattr(person, "reputation", None)
+    is_me = request.user.is_authenticated and request.user.pk == person.pk
     return render(request, "reputation/profile.html", {
         "person": person, "reputation": reputation,
         "feedback_page": _page(request, selectors.revealed_feedback_about(person)),
         "history": selectors.rating_history(person),
-        "explanation": selectors.explanation_lines(reputation),
+        "explanation": selectors.explanation_lines(reputation, owner=is_me),
+        "is_me": is_me,
         "reply_form": ReplyForm() if request.user.is_authenticated and request.user.pk == person.pk else None,
     })
 

@@ -235,7 +235,7 @@ class Workflow(RuleBasedStateMachine):
         action = data.draw(st.sampled_from([
             "request_mediation", "assign", "propose", "reject_proposal", "take_arbitration",
             "decide", "accept_proposal", "offer", "accept_offer", "withdraw", "evidence_message"]))
-        reasons = {"findings": FINDINGS, "policy_clause": "Policy §6"}
+        reasons = {"findings": FINDINGS, "policy_clause": "§4.6 Outcomes and fault"}
         calls = {
             "offer": lambda: dsvc.dispute_make_offer(actor=party, dispute=dispute, outcome=outcome,
                                                      amount_cents=int(escrow * share), fault="none"),

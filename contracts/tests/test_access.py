@@ -740,7 +740,7 @@ def _contract_stages(world: World) -> Iterator[tuple[Contract, object]]:
 
 def _case_stages(world: World) -> Iterator[tuple[Contract, object]]:
     """(contract, cancellation request): asked by the client; asked by the freelancer; denied;
-    denied after the freelancer tried dialogue."""
+    denied after both parties wrote (direct dialogue)."""
     request = make_request(initiator="client", contract=world.funded())
     yield request.contract, request
     request = make_request(initiator="freelancer", contract=world.funded())
@@ -748,6 +748,7 @@ def _case_stages(world: World) -> Iterator[tuple[Contract, object]]:
     request = cancellation_deny(actor=world.client, request=request, reason="Keep going.")
     yield request.contract, request
     cancellation_message(actor=world.freelancer, request=request, body="Can we talk?")
+    cancellation_message(actor=world.client, request=request, body="Yes, tomorrow.")
     request.refresh_from_db()
     yield request.contract, request
 
@@ -763,7 +764,7 @@ def _dispute_stages(world: World) -> Iterator[tuple[Contract, object]]:
     dispute.refresh_from_db()
     dispute_propose(actor=mediator, dispute=dispute, outcome="continue", amount_cents=0,
                     fault="none", findings="The brief was met for the first milestone.",
-                    policy_clause="Policy §6: continue when the work matches the brief.")
+                    policy_clause="§4.6 Outcomes and fault")
     dispute.refresh_from_db()
     yield dispute.contract, dispute
 

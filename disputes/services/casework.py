@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from disputes.models import Dispute, Proposal, ProposalKind
 from marketplace.kernel import fsm
+from marketplace.kernel.clauses import cited_clause
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import User
 from marketplace.kernel.services.notifications import notify
@@ -32,6 +33,9 @@ def _require_reasons(findings: str, policy_clause: str) -> tuple[str, str]:
         raise DomainError(_("Write the findings (at least 20 characters): the parties see them."))
     if not policy_clause:
         raise DomainError(_("Name the policy clause the outcome relies on."))
+    if cited_clause(policy_clause) is None:
+        raise DomainError(_("Cite a clause of the policy by its number, e.g. “§3.3 Silence is "
+                            "an answer”: the parties follow the link to read it."))
     return findings, policy_clause
 
 

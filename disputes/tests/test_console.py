@@ -46,7 +46,7 @@ from marketplace.tests.factories import MediatorFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 FINDINGS = "The brief asked for two layouts; both were delivered on time, one needed fixes."
-CLAUSE = "Policy §6: an outcome divides the escrow; fault follows the findings."
+CLAUSE = "§4.6 Outcomes and fault"
 QUEUE = "/admin/disputes/dispute/"
 PDF = b"%PDF-1.4\n% the signed brief, page one\n%%EOF\n"
 
@@ -387,7 +387,7 @@ def test_case_view_shows_the_whole_record(client, mediator):
 
     proposals = body.split("<h2>Proposals and decision</h2>", 1)[1].split("<h2>", 1)[0]
     assert "round 1" in proposals and "$200.00" in proposals
-    assert FINDINGS in proposals and "Policy §6" in proposals
+    assert FINDINGS in proposals and CLAUSE in proposals
 
     ledger = section(body, "case-ledger")
     transactions = LedgerTransaction.objects.filter(contract=contract)

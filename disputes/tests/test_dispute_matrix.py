@@ -51,7 +51,7 @@ ARBITRATION_SLA = timedelta(days=settings.ARBITRATION_SLA_DAYS)
 ESCROW = 50_000  # $300 submitted + $200 funded, as make_dispute() builds it
 
 FINDINGS = "The brief asked for two layouts; both were delivered, one needed small fixes."
-CLAUSE = "Policy §6: an outcome divides the escrow; fault follows the findings."
+CLAUSE = "§4.6 Outcomes and fault"
 
 # maya and arthur are the mediator and arbitrator who take the case in the states where it is
 # assigned; mina and ari are another mediator and another arbitrator, never assigned.

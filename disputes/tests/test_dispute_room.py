@@ -40,7 +40,7 @@ def case_with(rounds: int, mediator):
     casework.dispute_propose(actor=mediator, dispute=dispute, outcome="cancel",
                              amount_cents=20_000, fault="client",
                              findings="Half of the work was delivered as agreed.",
-                             policy_clause="Policy §6")
+                             policy_clause="§4.6 Outcomes and fault")
     return dispute
 
 

@@ -20,7 +20,7 @@ from marketplace.tests.factories import MediatorFactory
 pytestmark = pytest.mark.django_db
 
 FINDINGS = "The brief asked for two layouts; both were delivered on time, one needed fixes."
-CLAUSE = "Policy §5: fault follows the accepted terms; §6: outcomes divide the escrow."
+CLAUSE = "§3.7 The settlement"
 
 
 

@@ -13,7 +13,7 @@ from disputes.tests.factories import in_mediation, make_dispute, make_request
 
 pytestmark = pytest.mark.django_db
 FINDINGS = "Both layouts were delivered; the second needed minor fixes only."
-CLAUSE = "Policy §6: the escrow is divided by the outcome."
+CLAUSE = "§4.6 Outcomes and fault"
 
 
 def resolved_case(mediator):

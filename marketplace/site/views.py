@@ -4,9 +4,10 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from marketplace.kernel import scoring
+from marketplace.kernel import clauses, scoring
 from marketplace.site.dashboard import action_items
 
 
@@ -21,10 +22,51 @@ def dashboard(request):
 
 
 def policy(request):
-    points = {key: f"{value:+d}" for key, value in scoring.POINTS.items()}
-    points.update(base=scoring.BASE, rating_step=scoring.POINTS["rating_step"],
-                  recent=scoring.RECENT)
-    return render(request, "marketplace/policy.html", {"policy": settings, "scoring": points})
+    """The rules in plain words: numbered clauses with the settings in force, every deadline,
+    the two cancellation paths as a diagram, and worked examples of the scoring."""
+    return render(request, "marketplace/policy.html", {
+        "sections": [(section, [(clause, clause.words()) for clause in section.clauses])
+                     for section in clauses.SECTIONS],
+        "deadlines": deadline_table(),
+        "examples": [(example, example.result()) for example in scoring.WORKED_EXAMPLES],
+        "low_trust": settings.LOW_TRUST_SCORE,
+    })
+
+
+def deadline_table() -> list[dict]:
+    """Every deadline of the policy, with its value in force and what happens when it ends."""
+    s = settings
+    rows = [
+        {"what": _("Answering an offer"), "days": s.OFFER_EXPIRY_DAYS, "clause": "1.2",
+         "then": _("the offer expires")},
+        {"what": _("Reviewing a delivered milestone"), "days": s.MILESTONE_AUTO_RELEASE_DAYS,
+         "clause": "2.2", "then": _("the milestone is released to the freelancer")},
+        {"what": _("Answering a cancellation request or counter-proposal"),
+         "days": s.CANCELLATION_RESPONSE_DAYS, "clause": "3.3",
+         "then": _("the terms on the table apply (accepted by timeout)")},
+        {"what": _("Direct dialogue before disputing a denial"),
+         "hours": s.NEGOTIATION_MIN_HOURS, "clause": "3.4",
+         "then": _("the freelancer may dispute even without an answer")},
+        {"what": _("Disputing a denial"), "days": s.DENIAL_DISPUTE_DAYS, "clause": "3.4",
+         "then": _("the request lapses; the contract continues")},
+        {"what": _("Direct negotiation in a dispute"), "days": s.NEGOTIATION_DAYS,
+         "clause": "4.1", "then": _("a mediator takes the case")},
+        {"what": _("The mediator's proposal (service level)"), "days": s.MEDIATION_SLA_DAYS,
+         "clause": "4.2", "then": _("the case shows as overdue to staff")},
+        {"what": _("Answering the mediator's proposal"), "days": s.PROPOSAL_RESPONSE_DAYS,
+         "clause": "4.2", "then": _("silence counts as acceptance")},
+        {"what": _("The arbitrator's decision (service level)"),
+         "days": s.ARBITRATION_SLA_DAYS, "clause": "4.3",
+         "then": _("the case shows as overdue to staff")},
+        {"what": _("Leaving feedback"), "days": s.FEEDBACK_WINDOW_DAYS, "clause": "5.1",
+         "then": _("the window closes and feedback left so far is shown")},
+        {"what": _("A contract with no activity and nothing in escrow"),
+         "days": s.DORMANT_CONTRACT_DAYS, "clause": "2.4",
+         "then": _("it is closed, nobody's fault")},
+    ]
+    for row in rows:
+        row["anchor"] = clauses.CLAUSES[row["clause"]].anchor
+    return rows
 
 
 @never_cache

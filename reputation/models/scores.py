@@ -19,13 +19,20 @@ class Reputation(models.Model):
     contracts_ended = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
+    # Cancellations split by fault: theirs, the other party's, no one's.
     at_fault_cancellations = models.PositiveIntegerField(default=0)
+    cancelled_other_fault = models.PositiveIntegerField(default=0, db_default=0)
+    cancelled_no_fault = models.PositiveIntegerField(default=0, db_default=0)
     timeouts = models.PositiveIntegerField(default=0)
     disputes_lost = models.PositiveIntegerField(default=0)
     without_communication = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)
+    conduct_warnings = models.PositiveIntegerField(default=0, db_default=0)
     explanation = models.JSONField(default=list)
+    # What the score is made of (marketplace.kernel.scoring.Basis): lets a page show what one
+    # more ended contract would do to it, without reading the whole history.
+    basis = models.JSONField(default=dict, db_default={})
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -37,10 +44,6 @@ class Reputation(models.Model):
     @property
     def rating_average(self):
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
-
-    @property
-    def cancellation_rate(self):
-        return round(100 * self.cancelled / self.contracts_ended) if self.contracts_ended else None
 
     @property
     def is_low_trust(self) -> bool:

@@ -1,5 +1,5 @@
 """Each way a contract can end moves exactly the right party's score, by the documented
-points, with an explanation naming the contract; recompute_reputation equals the live scores."""
+values, with an explanation naming the contract; recompute_reputation equals the live scores."""
 
 from datetime import timedelta
 
@@ -16,14 +16,14 @@ from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute, make_request
 from marketplace.kernel.deadlines import process_deadlines
-from marketplace.kernel.scoring import BASE, POINTS
+from marketplace.kernel.scoring import AT_FAULT, COMPLETED, DISPUTE_LOST, PRIOR, TIMEOUT
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Reputation
 from reputation.tests.factories import completed_contract
 
 pytestmark = pytest.mark.django_db
 FINDINGS = "The record shows the delivered work matched the written brief."
-CLAUSE = "Policy §6"
+CLAUSE = "§4.6 Outcomes and fault"
 
 
 def history(client, freelancer, n=2):
@@ -42,43 +42,39 @@ def last_line(user, contract) -> dict:
     return line
 
 
-def completed_points(n):
-    return n * POINTS["completed"] * 2
-
-
 @pytest.fixture
 def pair():
     return ClientFactory(), FreelancerFactory()
 
 
-def _expected(delta_client, delta_freelancer):
-    return [BASE + completed_points(2) + delta_client * 2,
-            BASE + completed_points(2) + delta_freelancer * 2]
+def expected_score(value) -> int:
+    """Two completed contracts, then this one (value None: it does not count), all recent
+    (×2), averaged from the prior, rounded half up."""
+    values = [COMPLETED, COMPLETED] + ([] if value is None else [value])
+    return int((6 * PRIOR + sum(2 * v for v in values)) / (6 + 2 * len(values)) + 0.5)
 
 
-@pytest.mark.parametrize(("ending", "client_delta", "freelancer_delta"), [
-    ("accepted_client_fault", POINTS["at_fault"], 0),
-    ("accepted_freelancer_fault", 0, POINTS["at_fault"]),
-    ("accepted_no_fault", 0, 0),
-    ("timeout_client_silent", POINTS["timeout"], 0),  # the freelancer asked, no fault proposed
-    ("settled_offer", 0, 0),
-    ("resolved_client_fault", POINTS["at_fault"] + POINTS["dispute_lost"], 0),
-    ("decided_freelancer_fault", 0, POINTS["at_fault"] + POINTS["dispute_lost"]),
-    ("closed", 0, 0),
+@pytest.mark.parametrize(("ending", "client_value", "freelancer_value"), [
+    ("accepted_client_fault", AT_FAULT[0], None),
+    ("accepted_freelancer_fault", None, AT_FAULT[0]),
+    ("accepted_no_fault", None, None),
+    ("timeout_client_silent", PRIOR - TIMEOUT, None),  # the freelancer asked, no fault proposed
+    ("settled_offer", None, None),
+    ("resolved_client_fault", AT_FAULT[0] - DISPUTE_LOST, None),
+    ("decided_freelancer_fault", None, AT_FAULT[0] - DISPUTE_LOST),
+    ("closed", None, None),
 ])
-def test_outcome_moves_exactly_the_right_party(pair, ending, client_delta, freelancer_delta):
+def test_outcome_moves_exactly_the_right_party(pair, ending, client_value, freelancer_value):
     client, freelancer = pair
     history(client, freelancer)
     contract = end_contract(ending, client, freelancer)
-    client_score, freelancer_score = scores(client, freelancer)
-    base_client, base_freelancer = _expected(0, 0)
-    assert client_score == base_client + client_delta * 2
-    assert freelancer_score == base_freelancer + freelancer_delta * 2
-    assert last_line(client, contract)["points"] == client_delta * 2
-    assert last_line(freelancer, contract)["points"] == freelancer_delta * 2
-    before = {r.user_id: (r.score, r.explanation) for r in Reputation.objects.all()}
+    assert scores(client, freelancer) == [expected_score(client_value),
+                                          expected_score(freelancer_value)]
+    assert last_line(client, contract)["value"] == client_value
+    assert last_line(freelancer, contract)["value"] == freelancer_value
+    before = {r.user_id: (r.score, r.explanation, r.basis) for r in Reputation.objects.all()}
     call_command("recompute_reputation")
-    after = {r.user_id: (r.score, r.explanation) for r in Reputation.objects.all()}
+    after = {r.user_id: (r.score, r.explanation, r.basis) for r in Reputation.objects.all()}
     assert after == before
 
 

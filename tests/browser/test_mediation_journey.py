@@ -41,7 +41,7 @@ TO_CLIENT = ESCROW - TO_FREELANCER  # $187.65 back to the client
 FINDINGS = ("The checkout page was delivered as the written brief describes; the client's "
             "quality complaint names nothing the brief asked for. The second part was not "
             "started, so most of it goes back to the client.")
-POLICY = "Policy §5: the fault of a cancellation lies with the party whose reason it is"
+POLICY = "§3.7 The settlement"
 
 
 def ask_for_mediator(page: Page, dispute_url: str) -> None:
@@ -105,9 +105,9 @@ def test_mediator_proposes_a_split_and_both_parties_accept(page: Page, browser, 
         console_act(maya_page, "assign_to_me", label="Assign to me")
         expect(maya_page.locator("#case-mediator")).to_have_text("Maya Moss")
         console_act(maya_page, "propose", label="Propose a resolution",
-                    check=["input[name=outcome][value=cancel]"], select={"#id_fault": "client"},
-                    fill={"#id_amount": "312.35", "#id_findings": FINDINGS,
-                          "#id_policy_clause": POLICY})
+                    check=["input[name=outcome][value=cancel]"],
+                    select={"#id_fault": "client", "#id_policy_clause": POLICY},
+                    fill={"#id_amount": "312.35", "#id_findings": FINDINGS})
         expect(maya_page.locator("#case [data-state]")).to_have_attribute("data-state", "proposal")
         expect(maya_page.locator("#case .console-proposal")).to_contain_text(FINDINGS)
 

@@ -28,7 +28,7 @@ from tests.browser.journeys import PASSWORD, expect_cents, expect_message, sign_
 pytestmark = pytest.mark.browser
 
 FINDINGS = "The first two parts were delivered and used; the third was never started."
-CLAUSE = "§6: a cancellation pays for delivered work"
+CLAUSE = "§3.7 The settlement"
 
 
 @pytest.fixture

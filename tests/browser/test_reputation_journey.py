@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contracts.models import Contract, Settlement
-from marketplace.kernel.scoring import BASE, POINTS, RECENT_WEIGHT
+from marketplace.kernel.scoring import AT_FAULT, COMPLETED, PRIOR, PRIOR_WEIGHT, RATING_STEP
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Feedback, Job, Reputation
 from reputation.tests.factories import completed_contract
@@ -40,12 +40,27 @@ FREELANCER_COMMENT = "Clear brief and an honest, polite explanation when the pro
 CLIENT_STARS = 5      # the client rates the freelancer
 FREELANCER_STARS = 4  # the freelancer rates the client
 
-# Every score starts at BASE; each of the (at most 10) recent contracts counts double.
-EARLIER = 2 * POINTS["completed"] * RECENT_WEIGHT                       # two completed contracts
-CLIENT_LINE = (POINTS["at_fault"] + (FREELANCER_STARS - 3) * POINTS["rating_step"]) * RECENT_WEIGHT
-FREELANCER_LINE = (CLIENT_STARS - 3) * POINTS["rating_step"] * RECENT_WEIGHT  # not his fault
-CLIENT_SCORE = BASE + EARLIER + CLIENT_LINE              # 70 + 8 - 20 = 58: below 60, low trust
-FREELANCER_SCORE = BASE + EARLIER + FREELANCER_LINE      # 70 + 8 + 8 = 86
+
+
+def documented_score(values: list[float]) -> float:
+    """Policy §5.3 written out: an average of the contracts' values (all recent: ×2), started
+    from PRIOR_WEIGHT contracts worth PRIOR."""
+    return (PRIOR * PRIOR_WEIGHT + sum(2 * v for v in values)) / (PRIOR_WEIGHT + 2 * len(values))
+
+
+def shown(score: float) -> int:
+    return int(score + 0.5)
+
+
+CLIENT_VALUE = AT_FAULT[0] + RATING_STEP * (FREELANCER_STARS - 3)  # her fault, rated 4
+FREELANCER_VALUE = PRIOR + RATING_STEP * (CLIENT_STARS - 3)  # not his fault, but rated 5
+# Her one cancellation was explained, accepted and paid the work so far: no low-trust brand.
+CLIENT_SCORE = shown(documented_score([COMPLETED, COMPLETED, CLIENT_VALUE]))  # 74
+FREELANCER_BEFORE_FEEDBACK = shown(documented_score([COMPLETED, COMPLETED]))  # 79
+FREELANCER_SCORE = shown(documented_score([COMPLETED, COMPLETED, FREELANCER_VALUE]))  # 80
+# Each explanation line: how far the contract moved the score (weight × (value − prior) / Σ).
+CLIENT_LINE = round(2 * (CLIENT_VALUE - PRIOR) / (PRIOR_WEIGHT + 6), 1)  # -4.3
+FREELANCER_LINE = round(2 * (FREELANCER_VALUE - PRIOR) / (PRIOR_WEIGHT + 6), 1)  # +1.3
 
 
 def post_job(page: Page) -> str:
@@ -86,7 +101,7 @@ def request_client_fault_cancellation(page: Page, contract_url: str) -> None:
 
 
 def expect_profile(page: Page, username: str, *, score: int, at_fault: int, contract: Contract,
-                   line_points: int, reasons: list[str], absent: list[str],
+                   line_points: float, reasons: list[str], absent: list[str],
                    comment: str) -> None:
     page.goto(f"/u/{username}/")
     expect(page.locator("#score")).to_have_attribute("data-score", str(score))
@@ -100,7 +115,7 @@ def expect_profile(page: Page, username: str, *, score: int, at_fault: int, cont
         expect(line).to_contain_text(reason)
     for reason in absent:
         expect(line).not_to_contain_text(reason)
-    expect(line.locator("td").last).to_have_text(f"{line_points:+d}")
+    expect(line.locator("td").last).to_have_text(f"{line_points:+}")
     expect(page.locator(".feedback")).to_contain_text([comment])
 
 
@@ -155,7 +170,7 @@ def test_hire_from_job_board_client_cancels_at_fault_both_give_feedback(
         expect(page.locator("#my-feedback")).to_contain_text("hidden until revealed")
         bob_page.goto("/u/bob/")
         expect(bob_page.locator("#score")).to_have_attribute(
-            "data-score", str(BASE + EARLIER))  # the cancellation was not his fault
+            "data-score", str(FREELANCER_BEFORE_FEEDBACK))  # the cancellation was not his fault
         expect(bob_page.locator(".feedback")).to_have_count(0)
 
         bob_page.goto(f"{contract_url}feedback/")
@@ -170,15 +185,15 @@ def test_hire_from_job_board_client_cancels_at_fault_both_give_feedback(
         # Both profiles show the new score, the counts, and why (this contract's line).
         expect_profile(bob_page, "carla", score=CLIENT_SCORE, at_fault=1, contract=contract,
                        line_points=CLIENT_LINE, comment=FREELANCER_COMMENT,
-                       reasons=["cancelled, your fault (-12)", f"rated {FREELANCER_STARS}/5"],
-                       absent=["without proper communication"])
+                       reasons=["cancelled, their fault", f"rated {FREELANCER_STARS}/5"],
+                       absent=["without proper communication", "your fault"])
         expect(bob_page.locator("#counts dd[data-count=without_communication]")).to_have_text("0")
-        expect(bob_page.locator(".low-trust-warning")).to_contain_text(
-            f"client trust score is {CLIENT_SCORE}, below 60")
+        # One explained, accepted cancellation that paid for the work: no caution banner.
+        expect(bob_page.locator(".low-trust-warning")).to_have_count(0)
         expect_profile(page, "bob", score=FREELANCER_SCORE, at_fault=0, contract=contract,
                        line_points=FREELANCER_LINE, comment=CLIENT_COMMENT,
-                       reasons=["cancelled, not your fault (no effect)", f"rated {CLIENT_STARS}/5"],
-                       absent=["your fault (-12)"])
+                       reasons=["the other party's fault (no effect)", f"rated {CLIENT_STARS}/5"],
+                       absent=["their fault:"])
 
     # The database agrees.
     contract.refresh_from_db()

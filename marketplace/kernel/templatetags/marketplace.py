@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from marketplace.kernel.clauses import cited_clause
 from marketplace.kernel.mail.queue import queue_status
 from marketplace.kernel.money import format_money, platform_fee
 
@@ -25,6 +26,17 @@ BADGE_COLOURS = {
 @register.filter
 def money(cents):
     return format_money(cents)
+
+
+@register.filter
+def clause_link(citation):
+    """A proposal's or decision's cited clause, linked to it on the policy page."""
+    clause = cited_clause(citation or "")
+    if clause is None:
+        return citation
+    rest = citation.removeprefix(clause.citation)
+    return format_html('<a href="{}" data-clause="{}">{}</a>{}', clause.url, clause.number,
+                       clause.citation, rest)
 
 
 @register.filter
