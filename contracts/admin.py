@@ -1,7 +1,18 @@
-"""Read-only views of contracts and their threads for case workers (changes go through services)."""
+"""Read-only views of contracts and their threads for case workers, and the queue of reported
+messages (decisions go through services)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from contracts import selectors
+from contracts.actions import REPORT_ACTIONS
 from contracts.models import (
     Account,
     Attachment,
@@ -9,10 +20,14 @@ from contracts.models import (
     Entry,
     LedgerTransaction,
     Message,
+    MessageReport,
     Milestone,
+    ReportState,
     Settlement,
 )
+from marketplace.kernel.actions import available
 from marketplace.kernel.admin_mixins import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.kernel.views_helpers import action_view
 
 
 class MilestoneInline(ReadOnlyInline):
@@ -69,3 +84,72 @@ class SettlementAdmin(ReadOnlyAdmin):
     list_display = ["contract", "escrow_cents", "to_freelancer_cents", "to_client_cents",
                     "fee_cents", "fault", "how", "created_at"]
     list_select_related = ["contract"]
+
+
+@admin.register(MessageReport)
+class MessageReportAdmin(admin.ModelAdmin):
+    """Reported messages (policy §5.6): open reports first. A mediator reads the message with
+    the few messages around it and warns, hides or dismisses, each through its service."""
+
+    list_display = ["report", "state", "reporter", "sender", "created_at"]
+    list_filter = ["state"]
+    list_select_related = ["reporter", "message__author", "message__contract"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        open_first = Case(When(state=ReportState.OPEN, then=0), default=1)
+        return (super().get_queryset(request).select_related(*self.list_select_related)
+                .order_by(open_first, "-created_at", "-id"))
+
+    @admin.display(description=_("Report"))
+    def report(self, obj):
+        return format_html("#{} {}", obj.pk, obj.message.contract.title)
+
+    @admin.display(description=_("Sender"))
+    def sender(self, obj):
+        return obj.message.author.display_name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("contracts.handle_report")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions go through the actions below, never through a form
+
+    def get_urls(self):
+        custom = [path("<int:pk>/act/<slug:action>/", self.admin_site.admin_view(self.act),
+                       name="contracts_messagereport_act")]
+        return custom + super().get_urls()
+
+    def _report(self, pk) -> MessageReport:
+        return get_object_or_404(MessageReport.objects.select_related(
+            "reporter", "handled_by", "message__author", "message__contract__client",
+            "message__contract__freelancer"), pk=pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET" or not self.has_view_permission(request):
+            raise PermissionDenied
+        report = self._report(object_id)
+        return TemplateResponse(request, "admin/contracts/messagereport/report.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": _("Reported message #%(id)s") % {"id": report.pk}, "report": report,
+            "context_messages": selectors.message_in_context(report),
+            "actions": available(REPORT_ACTIONS, report, request.user),
+        })
+
+    def act(self, request, pk: int, action: str):
+        if action not in REPORT_ACTIONS or not self.has_view_permission(request):
+            raise Http404
+        report = self._report(pk)
+        url = reverse("admin:contracts_messagereport_change", args=[report.pk])
+        return action_view(
+            request, obj=report, action=REPORT_ACTIONS[action], object_kwarg="report",
+            template="admin/contracts/messagereport/action.html",
+            context={**self.admin_site.each_context(request), "opts": self.model._meta,
+                     "report": report, "title": REPORT_ACTIONS[action].label},
+            success_url=url)

@@ -1,6 +1,7 @@
 """The contract's own part of an exported record: the contract, milestones and messages
 (registered with the kernel's `export_case` sections when the app is ready)."""
 
+from contracts.models import MessageReport
 from marketplace.kernel.services.export import export_user
 
 
@@ -29,5 +30,14 @@ def contract_section(contract) -> dict:
                  for a in m.attachments.all()
              ]}
             for m in contract.messages.select_related("author").prefetch_related("attachments")
+        ],
+        "message_reports": [
+            {"id": r.pk, "message": r.message_id, "reporter": export_user(r.reporter),
+             "reason": r.reason, "created_at": r.created_at.isoformat(), "state": r.state,
+             "handled_by": export_user(r.handled_by),
+             "handled_at": r.handled_at.isoformat() if r.handled_at else None,
+             "decision_reason": r.decision_reason or None}
+            for r in MessageReport.objects.filter(message__contract=contract)
+            .select_related("reporter", "handled_by").order_by("created_at", "id")
         ],
     }

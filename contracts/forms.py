@@ -115,3 +115,16 @@ class RequestChangesForm(forms.Form):
     reason = forms.CharField(
         label=_("What needs to change"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is abusive about this message?"), min_length=10, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A mediator reads the message with the few messages around it and decides; "
+                    "you are told the outcome."))
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (the parties read it)"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -2,7 +2,17 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,8 +24,10 @@ from contracts.models import (
     Entry,
     LedgerTransaction,
     Message,
+    MessageReport,
     Milestone,
     MilestoneState,
+    ReportState,
     TransactionKind,
 )
 from marketplace.kernel.models import Event, User
@@ -68,10 +80,12 @@ def contract_page(user, contract_id: int) -> Contract:
     contract.recent_events = list(reversed(
         contract.events.select_related("actor")
         .only("contract_id", "seq", "created_at", "actor_id", "text", *User.name_fields("actor"))
+        .annotate(hidden_reason=event_hidden_reason())
         .order_by("-seq")[:RECENT]))
     contract.recent_messages = list(reversed(
         contract.messages.select_related("author")
         .only("contract_id", "author_id", "body", "created_at", *User.name_fields("author"))
+        .annotate(hidden_reason=hidden_reason())
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.only(
             "message_id", "original_name", "size", "sha256")))
         .order_by("-created_at", "-id")[:RECENT]))
@@ -104,7 +118,9 @@ def attachment_for(user, attachment_id: int) -> Attachment:
     """An attachment for a party to its contract or a case worker; else 404."""
     qs = Attachment.objects.select_related("contract")
     if not getattr(user, "is_case_worker", False):
-        qs = qs.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+        # The parties' own files, except those of a message a mediator hid.
+        qs = (qs.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+              .exclude(message__reports__state=ReportState.HIDDEN))
     try:
         return qs.get(pk=attachment_id)
     except Attachment.DoesNotExist as exc:
@@ -186,3 +202,37 @@ def recent_same_movement(user, kind: str, amount_cents: int, *, within: timedelt
         kind=kind, initiated_by=user, created_at__gte=timezone.now() - within,
         entries__account__kind=AccountKind.WALLET, entries__account__user=user,
         entries__amount_cents=wallet_leg).order_by("-created_at").first())
+
+
+def hidden_reason() -> Subquery:
+    """Why a mediator hid a message (NULL if they did not), for annotating message rows."""
+    return Subquery(MessageReport.objects.filter(message=OuterRef("pk"), state=ReportState.HIDDEN)
+                    .values("decision_reason")[:1])
+
+
+def event_hidden_reason():
+    """For a record event: why a mediator hid the message it records (NULL otherwise)."""
+    return Case(When(subject_type="message", then=Subquery(
+        MessageReport.objects.filter(message_id=OuterRef("subject_id"), state=ReportState.HIDDEN)
+        .values("decision_reason")[:1])), default=None)
+
+
+def hidden_messages(contract_id: int) -> dict[int, str]:
+    """{message id: why a mediator hid it} on one contract (one query)."""
+    return dict(MessageReport.objects.filter(message__contract_id=contract_id,
+                                             state=ReportState.HIDDEN)
+                .values_list("message_id", "decision_reason"))
+
+
+def message_in_context(report, around: int = 3) -> list:
+    """A reported message with the few messages around it on its thread, for the mediator
+    deciding on it (not the whole contract): `around` before and after."""
+    message = report.message
+    thread = User.with_names(Message.objects.filter(contract_id=message.contract_id), "author")
+    before = list(thread.filter(Q(created_at__lt=message.created_at)
+                                | Q(created_at=message.created_at, pk__lt=message.pk))
+                  .order_by("-created_at", "-id")[:around])
+    after = list(thread.filter(Q(created_at__gt=message.created_at)
+                               | Q(created_at=message.created_at, pk__gt=message.pk))
+                 .order_by("created_at", "id")[:around])
+    return [*reversed(before), message, *after]

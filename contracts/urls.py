@@ -9,6 +9,8 @@ urlpatterns = [
     path("contracts/new/", views.offer_new, name="new"),
     path("contracts/<int:pk>/", views.contract_detail, name="detail"),
     path("contracts/<int:pk>/messages/", views.message_create, name="message"),
+    path("contracts/<int:pk>/messages/<int:message_pk>/report/", views.message_report,
+         name="message_report"),
     path("contracts/<int:pk>/record/", views.contract_record, name="record"),
     path("contracts/<int:pk>/do/<slug:action>/", views.contract_action, name="action"),
     path("contracts/<int:pk>/milestones/new/", views.milestone_new, name="milestone_new"),

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 from contracts import selectors
 from contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from contracts.cases import cases_for_record, current_case
-from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm
+from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm, ReportForm
 from contracts.models import Account, ContractState, Settlement
 from contracts.services.messages import can_post, message_post
 from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
+from contracts.services.reports import message_report as message_report_service
 from marketplace.kernel.actions import available
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.fsm import may
@@ -167,9 +168,15 @@ def message_create(request, pk: int):
 def contract_record(request, pk: int):
     contract = selectors.record_page(request.user, pk)
     events = list(contract.events.all())
+    # Messages a mediator hid stay in the record; the parties see that, and why, not what.
+    hidden = selectors.hidden_messages(contract.pk)
+    for event in events:
+        if event.kind == "message.posted" and event.data.get("message_id") in hidden:
+            event.hidden_reason = hidden[event.data["message_id"]]
     return render(request, "contracts/record.html", {
         "contract": contract, "events": events, "cases": cases_for_record(contract),
-        "broken_link": verify_chain(contract, events),
+        "broken_link": verify_chain(contract, events), "hidden": hidden,
+        "sees_hidden": not contract.is_party(request.user),
     })
 
 
@@ -187,3 +194,24 @@ def attachment_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def message_report(request, pk: int, message_pk: int):
+    """A party reports a message of the other party as abusive, with a reason."""
+    contract = selectors.contract_for_party(request.user, pk)
+    message = get_object_or_404(contract.messages.select_related("author"), pk=message_pk)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message_report_service(actor=request.user, message=message,
+                                   reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you. A mediator will look at the message; you "
+                                        "will be told what they decide."))
+            return redirect(contract.get_absolute_url() + "#thread")
+    return render(request, "contracts/message_report.html", {
+        "contract": contract, "message": message, "form": form,
+    }, status=400 if request.method == "POST" else 200)

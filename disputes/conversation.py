@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from contracts.selectors import hidden_messages
 from marketplace.kernel.models import Event, User
 
 # The last event of a case: the settlement that cancels the contract, or its resumption.
@@ -54,6 +55,8 @@ class Entry:
     label: str
     text: str
     attachments: list  # [{"id", "name", "sha256"}] for messages and evidence
+    message_id: int | None = None  # a message's own id (to report it)
+    hidden: bool = False
 
     @property
     def is_message(self) -> bool:
@@ -64,8 +67,10 @@ class Entry:
         return self.kind == "dispute.opened"
 
 
-def case_conversation(request) -> list[Entry]:
-    """Every event of `request`'s case (and its dispute), oldest first (two queries)."""
+def case_conversation(request, *, reveal_hidden: bool = False) -> list[Entry]:
+    """Every event of `request`'s case (and its dispute), oldest first (three queries).
+    Messages a mediator hid show as hidden, with the reason, unless `reveal_hidden` (a case
+    worker reading the record)."""
     start = (Event.objects.filter(contract_id=request.contract_id,
                                   kind="cancellation.requested", data__request_id=request.pk)
              .values_list("seq", flat=True).first())
@@ -74,14 +79,20 @@ def case_conversation(request) -> list[Entry]:
     events = User.with_names(
         Event.objects.filter(contract_id=request.contract_id, seq__gte=start), "actor"
     ).order_by("seq")[:MAX_ENTRIES]
+    hidden = {} if reveal_hidden else hidden_messages(request.contract_id)
     entries = []
     for event in events:
+        message_id = event.data.get("message_id") if event.kind == "message.posted" else None
+        if message_id in hidden:
+            event.text = str(_("Hidden by a mediator: %(reason)s") % {"reason": hidden[message_id]})
+            event.data = {}
         entries.append(Entry(
             seq=event.seq, at=event.created_at,
             who=event.actor.display_name if event.actor_id else str(_("system")),
             actor_id=event.actor_id, kind=event.kind,
             label=str(KIND_LABELS.get(event.kind, event.kind.replace(".", " "))),
             text=event.text, attachments=event.data.get("attachments", []),
+            message_id=message_id, hidden=message_id in hidden,
         ))
         if event.kind in CASE_END_KINDS:
             break

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
-from disputes import selectors
+from disputes import consequences, selectors
 from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
 from disputes.forms import CancellationRequestForm, EvidenceForm
 from disputes.services.cancellations import cancellation_message, cancellation_request
@@ -46,6 +46,8 @@ def cancellation_new(request, pk: int):
             return redirect(created)
     return render(request, "disputes/cancellation_form.html", {
         "contract": contract, "form": form, "escrow_cents": escrow, "role": role,
+        "other": contract.other_party(request.user),
+        "outcomes": consequences.request_outcomes(contract, request.user, role),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -63,6 +65,8 @@ def cancellation_detail(request, pk: int):
         "role": "client" if user.pk == case.contract.client_id else "freelancer",
         "counters_left": case.counters_left(
             "client" if user.pk == case.contract.client_id else "freelancer"),
+        "timeout_consequence": (consequences.timeout_sentence(case, user)
+                                if case.state == "open" else None),
     })
 
 
@@ -71,9 +75,14 @@ def cancellation_action(request, pk: int, action: str):
     case = selectors.cancellation_for_party(request.user, pk)
     if action not in CANCELLATION_ACTIONS:
         raise Http404
+    consequence = consequences.cancellation_action_sentence(action, case, request.user)
     return action_view(
         request, obj=case, action=CANCELLATION_ACTIONS[action], object_kwarg="request",
-        template="disputes/cancellation_action.html", context={"case": case, "contract": case.contract},
+        template="disputes/cancellation_action.html", context={
+            "case": case, "contract": case.contract, "consequence": consequence,
+            "outcomes": (consequences.counter_outcomes(case, request.user)
+                         if action == "counter" and case.contract.is_party(request.user)
+                         else None)},
         success_url=case.get_absolute_url(),
     )
 
@@ -119,8 +128,9 @@ def dispute_action(request, pk: int, action: str):
         raise Http404
     return action_view(
         request, obj=dispute, action=DISPUTE_ACTIONS[action], object_kwarg="dispute",
-        template="disputes/dispute_action.html", context={"dispute": dispute,
-                                                         "contract": dispute.contract},
+        template="disputes/dispute_action.html", context={
+            "dispute": dispute, "contract": dispute.contract,
+            "consequence": consequences.dispute_action_sentence(action, dispute, request.user)},
         success_url=dispute.get_absolute_url(),
     )
 
@@ -135,7 +145,9 @@ def offer_action(request, pk: int, offer_pk: int, action: str):
     return action_view(
         request, obj=offer, action=OFFER_ACTIONS[action], object_kwarg="offer",
         template="disputes/dispute_action.html",
-        context={"dispute": dispute, "contract": dispute.contract, "offer": offer},
+        context={"dispute": dispute, "contract": dispute.contract, "offer": offer,
+                 "consequence": consequences.dispute_action_sentence(
+                     f"offer_{action}", dispute, request.user, offer=offer)},
         success_url=dispute.get_absolute_url(),
     )
 

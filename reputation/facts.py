@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db.models import Q
 
 from contracts.models import Contract, ContractState
+from contracts.services.reports import UPHELD
 from disputes.models import CancellationRequest, CancellationState, Dispute
 from marketplace.kernel.models import Event
 from marketplace.kernel.scoring import ContractFacts
@@ -79,7 +80,7 @@ def facts_for(user) -> list[ContractFacts]:
 
 # Conduct warnings: each upheld report of an abusive message counts once against its sender.
 # Gathered from the warning events of the record, which every warning writes.
-WARNING_EVENT = "message.report_upheld"
+WARNING_EVENT = UPHELD
 
 
 def collect_warnings(users=None) -> dict[int, list[int]]:

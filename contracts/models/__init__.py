@@ -4,6 +4,7 @@ from .contract import Contract, ContractState
 from .ledger import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
 from .milestone import Milestone, MilestoneState
+from .reports import MessageReport, ReportState
 from .settlement import Settlement
 
 __all__ = [
@@ -15,8 +16,10 @@ __all__ = [
     "Entry",
     "LedgerTransaction",
     "Message",
+    "MessageReport",
     "Milestone",
     "MilestoneState",
+    "ReportState",
     "Settlement",
     "TransactionKind",
 ]

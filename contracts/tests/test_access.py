@@ -25,6 +25,7 @@ from contracts.models import (
     Contract,
     Entry,
     Message,
+    MessageReport,
     Milestone,
 )
 from contracts.services.lifecycle import contract_complete
@@ -307,6 +308,9 @@ ID_URLS: dict[str, IdUrl] = {
     ),
     "contracts:attachment": IdUrl(kwargs=lambda w, v: {"pk": w.attachment.pk},
                                   proof=lambda w: PNG),
+    # Bob's message on the offer: the report form (the author may open it, never send it).
+    "contracts:message_report": IdUrl(
+        kwargs=lambda w, v: {"pk": w.offer.pk, "message_pk": w.attachment.message_id}),
     "public_profile": IdUrl(kwargs=lambda w, v: {"username": w.freelancer.username},
                             proof=lambda w: b"Bob Baker"),
     "disputes:cancellation_new": IdUrl(kwargs=lambda w, v: {"pk": w.active.pk}),
@@ -936,6 +940,19 @@ def _message_post(world: World, variant: str) -> Post:
                 path=reverse("contracts:message", kwargs={"pk": contract.pk}))
 
 
+def _message_report_post(world: World, variant: str) -> Post:
+    message = world.attachment.message
+
+    def effect():
+        report = MessageReport.objects.get()
+        assert (report.message_id, report.reporter_id, report.state) == (
+            message.pk, world.client.pk, "open")
+
+    return Post(user=world.client, data={"reason": "He called me names in this message."},
+                effect=effect, path=reverse("contracts:message_report", kwargs={
+                    "pk": world.offer.pk, "message_pk": message.pk}))
+
+
 def _cancellation_message_post(world: World, variant: str) -> Post:
     case = world.case
 
@@ -1031,6 +1048,7 @@ STATE_CHANGING: dict[str, tuple[Callable[[World, str], Post], Callable[[], list[
     "contracts:milestone_action": (_milestone_action_post, lambda: list(MILESTONE_ACTIONS)),
     "contracts:milestone_new": (_milestone_new_post, lambda: [""]),
     "contracts:message": (_message_post, lambda: ["text", "with-file"]),
+    "contracts:message_report": (_message_report_post, lambda: [""]),
     "contracts:new": (_offer_post, lambda: [""]),
     "contracts:wallet_deposit": (_wallet_post, lambda: ["deposit"]),
     "contracts:wallet_withdraw": (_wallet_post, lambda: ["withdraw"]),

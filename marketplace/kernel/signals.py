@@ -11,7 +11,8 @@ STAFF_GROUPS = {
     "Mediators": {
         "view_apps": ["contracts", "disputes"],
         "view_models": ["marketplace.event"],
-        "extra": ["disputes.change_dispute", "disputes.mediate_dispute"],
+        "extra": ["disputes.change_dispute", "disputes.mediate_dispute",
+                  "contracts.handle_report"],
     },
     "Arbitrators": {
         "view_apps": ["contracts", "disputes"],

@@ -6,12 +6,13 @@ import inspect
 import pytest
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Milestone
+from contracts.models import Contract, MessageReport, Milestone
 from disputes.models import CancellationRequest, Dispute, SettlementOffer
 from marketplace.kernel import fsm
 from reputation.models import Application, Job
 
-MACHINES = [Contract, Milestone, CancellationRequest, Dispute, SettlementOffer, Job, Application]
+MACHINES = [Contract, Milestone, CancellationRequest, Dispute, SettlementOffer, Job, Application,
+            MessageReport]
 GENERIC = _("This can no longer be done at this stage.")
 
 

@@ -56,3 +56,22 @@
   amount.addEventListener("input", update);
   update();
 })();
+
+// Reputation consequences on the request and counter-proposal forms: show the line for the
+// fault chosen (all lines stay visible without JavaScript, each naming its fault).
+(function () {
+  "use strict";
+  var fault = document.getElementById("id_fault");
+  var lines = document.querySelectorAll("[data-consequence-fault]");
+  if (!fault || !lines.length) { return; }
+  function show() {
+    lines.forEach(function (line) {
+      line.hidden = fault.value !== "" && line.dataset.consequenceFault !== fault.value;
+    });
+  }
+  fault.addEventListener("change", show);
+  var reason = document.getElementById("id_reason");
+  // Choosing a reason sets the fault by script (no change event): follow it.
+  if (reason) { reason.addEventListener("change", function () { window.setTimeout(show, 0); }); }
+  show();
+})();
