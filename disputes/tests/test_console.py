@@ -42,7 +42,7 @@ from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute
 from marketplace.kernel.deadlines import process_deadlines
 from marketplace.kernel.models import Event, Notification
-from marketplace.tests.factories import MediatorFactory, StaffFactory
+from marketplace.tests.factories import LeadMediatorFactory, MediatorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -416,11 +416,10 @@ def test_evidence_downloads_for_any_case_worker_with_the_exact_bytes(client, med
 def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, arbitrator):
     dispute = in_mediation(make_dispute())
     login(client, mediator)
-    assert console_actions(client.get(case_url(dispute)).content.decode()) == {
-        "assign_to_me", "reassign"}
+    assert console_actions(client.get(case_url(dispute)).content.decode()) == {"assign_to_me"}
     client.post(act_url(dispute, "assign_to_me"))
     assert console_actions(client.get(case_url(dispute)).content.decode()) == {
-        "propose", "recuse", "extend", "message", "reassign"}
+        "propose", "recuse", "extend", "message"}
     login(client, arbitrator)
     body = client.get(case_url(dispute)).content.decode()
     assert console_actions(body) == set() and "No action is open to you on this case." in body
@@ -430,7 +429,7 @@ def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, a
         "take_arbitration"}
     client.post(act_url(arbitration, "take_arbitration"))
     assert console_actions(client.get(case_url(arbitration)).content.decode()) == {
-        "decide", "extend", "message"}
+        "decide", "extend", "message", "recuse_arbitration"}
     login(client, mediator)  # its mediator may still write, but never decides
     assert console_actions(client.get(case_url(arbitration)).content.decode()) == {"message"}
 
@@ -570,6 +569,7 @@ def test_ledger_entries_have_no_admin_of_their_own_and_show_read_only(client, ad
 def test_assign_reassign_and_recuse_through_the_console(client, mediator, mailoutbox,
                                                         django_capture_on_commit_callbacks):
     other = MediatorFactory(username="omar", first_name="Omar", last_name="Ortiz")
+    lead = LeadMediatorFactory(username="lena", first_name="Lena", last_name="Lind")
     dispute = in_mediation(make_dispute())
     contract = dispute.contract
     login(client, mediator)
@@ -577,28 +577,48 @@ def test_assign_reassign_and_recuse_through_the_console(client, mediator, mailou
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(act_url(dispute, "assign_to_me"), follow=True)
     assert response.redirect_chain[-1][0] == case_url(dispute)
-    assert "Done: Assign to me." in response.content.decode()
+    assert "You now hold this case; both parties were told." in response.content.decode()
     dispute.refresh_from_db()
     assert dispute.mediator == mediator and dispute.state == DisputeState.MEDIATION
     event = Event.objects.filter(contract=contract).order_by("-seq").first()
     assert (event.kind, event.actor_id) == ("dispute.mediator_assigned", mediator.pk)
-    assert event.text == "Maya Mendes assigned the case to mediator Maya Mendes."
+    assert event.text == "Maya Mendes took the case as its mediator."
     assert {m.to[0] for m in mailoutbox} == {contract.client.email, contract.freelancer.email}
     assert Notification.objects.filter(user=contract.freelancer, text__contains="Maya Mendes is now the mediator").exists()
+    # maya holds it: she may not give it away herself, and the button is not offered
+    assert "reassign" not in console_actions(client.get(case_url(dispute)).content.decode())
 
+    # the lead mediator reassigns it to omar, saying why
+    login(client, lead)
     form = client.get(act_url(dispute, "reassign")).content.decode()
     options = set(re.findall(r'<option value="(\d+)"', form))
-    assert str(other.pk) in options
+    assert {str(other.pk), str(lead.pk)} <= options
     assert not options & {str(mediator.pk), str(contract.client_id), str(contract.freelancer_id)}
-    response = client.post(act_url(dispute, "reassign"), {"mediator": other.pk})
+    since = last_notification_pk()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(act_url(dispute, "reassign"),
+                               {"mediator": other.pk, "reason": "Maya is on leave this week."})
     assert response.status_code == 302
     dispute.refresh_from_db()
     assert dispute.mediator == other
-    assert Event.objects.filter(contract=contract).order_by("-seq").first().text == (
-        "Maya Mendes assigned the case to mediator Omar Ortiz (previously Maya Mendes).")
-    assert Notification.objects.filter(user=other, text=f"Maya Mendes assigned you dispute #{dispute.pk}.").exists()
+    event = Event.objects.filter(contract=contract).order_by("-seq").first()
+    assert (event.kind, event.actor_id) == ("dispute.mediator_reassigned", lead.pk)
+    assert event.text == ("Lena Lind reassigned the case to mediator Omar Ortiz, taking it from "
+                          "Maya Mendes. Reason: Maya is on leave this week.")
+    told = {(n.user_id, n.text) for n in Notification.objects.filter(pk__gt=since)}
+    assert told == {
+        (mediator.pk, f"Lena Lind reassigned dispute #{dispute.pk} to Omar Ortiz: "
+                      "Maya is on leave this week."),
+        (other.pk, f"Lena Lind assigned you dispute #{dispute.pk}."),
+        (contract.client_id, "Omar Ortiz is now the mediator of the dispute on “Build a booking page”."),
+        (contract.freelancer_id, "Omar Ortiz is now the mediator of the dispute on “Build a booking page”."),
+    }
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [mediator.email, other.email, contract.client.email, contract.freelancer.email])
 
     # no longer her case: maya cannot recuse from it
+    login(client, mediator)
     before = snapshot(dispute)
     response = client.post(act_url(dispute, "recuse"), {"reason": "Too busy."}, follow=True)
     assert "Only the case&#x27;s assigned mediator can do this." in response.content.decode()
@@ -612,7 +632,8 @@ def test_assign_reassign_and_recuse_through_the_console(client, mediator, mailou
     event = Event.objects.filter(contract=contract).order_by("-seq").first()
     assert event.kind == "dispute.mediator_recused" and "I know the client personally." in event.text
     assert Notification.objects.filter(user=mediator, text=f"Dispute #{dispute.pk} is back in the queue.").exists()
-    assert kinds(contract)[-3:] == ["dispute.mediator_assigned", "dispute.mediator_assigned",
+    assert Notification.objects.filter(user=contract.client, text__contains="Omar Ortiz stepped down").exists()
+    assert kinds(contract)[-3:] == ["dispute.mediator_assigned", "dispute.mediator_reassigned",
                                     "dispute.mediator_recused"]
 
 
@@ -643,7 +664,7 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
                                "_selected_action": [arbitration.pk, third.pk]},
                        follow=True).content.decode()
     assert "1 case(s) assigned to you." in body
-    assert f"#{third.pk}: Arthur Arnold is not a mediator." in body
+    assert f"#{third.pk}: Only a mediator can assign a case." in body
     arbitration.refresh_from_db()
     assert arbitration.arbitrator == arbitrator
     assert kinds(arbitration.contract)[-1] == "dispute.arbitrator_assigned"
@@ -665,11 +686,12 @@ def test_the_console_refuses_a_party_as_mediator(client, mediator):
     assert f"#{dispute.pk}: Nobody mediates a case they are a party to." in response.content.decode()
     assert snapshot(dispute) == before
 
-    # nor can another mediator, once holding the case, hand it to the party
+    # nor can a lead mediator hand it to the party
     casework.dispute_assign_mediator(actor=mediator, dispute=dispute)
     before = snapshot(dispute)
-    login(client, mediator)
-    response = client.post(act_url(dispute, "reassign"), {"mediator": party.pk})
+    login(client, LeadMediatorFactory())
+    response = client.post(act_url(dispute, "reassign"), {"mediator": party.pk,
+                                                          "reason": "She asked for it."})
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert snapshot(dispute) == before
 
@@ -808,7 +830,9 @@ def test_console_decide_writes_what_the_service_writes(client, mediator, arbitra
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(act_url(via_console, "decide"),
                                propose_data(amount=amount, outcome=outcome), follow=True)
-    assert "Done: Decide." in response.content.decode()
+    assert {"cancel": "Decision recorded; the settlement has been executed.",
+            "continue": "Decision recorded; the contract continues and no money moved."}[
+        outcome] in response.content.decode()
     console_mail = mail_by_role(via_console.contract, mailoutbox)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -926,7 +950,7 @@ def test_message_both_parties_from_the_console(client, mediator, mailoutbox,
             "body": "Please both send your invoices by Friday.",
             "files": [ContentFile(b"Invoice template: date, amount, work done.\n",
                                   name="invoice-template.txt")]}, follow=True)
-    assert "Done: Message both parties." in response.content.decode()
+    assert "Message sent to both parties." in response.content.decode()
     message = Message.objects.get(contract=contract, author=mediator)
     assert (message.body, message.dispute_id) == ("Please both send your invoices by Friday.",
                                                   dispute.pk)

@@ -18,6 +18,18 @@ STAFF_GROUPS = {
         "view_models": ["marketplace.event"],
         "extra": ["disputes.change_dispute", "disputes.arbitrate_dispute"],
     },
+    # Leads reassign cases held by others, with a reason (spec section 2). A lead who also
+    # works cases is in the Mediators (or Arbitrators) group too.
+    "Lead mediators": {
+        "view_apps": ["contracts", "disputes"],
+        "view_models": ["marketplace.event"],
+        "extra": ["disputes.change_dispute", "disputes.reassign_mediator"],
+    },
+    "Lead arbitrators": {
+        "view_apps": ["contracts", "disputes"],
+        "view_models": ["marketplace.event"],
+        "extra": ["disputes.change_dispute", "disputes.reassign_arbitrator"],
+    },
 }
 
 

@@ -57,7 +57,7 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
                 form.add_error(None, exc.message)
             else:
                 if first:
-                    messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+                    messages.success(request, action.done_message(result))
                 else:
                     messages.info(request, _("This was already done; nothing was repeated."))
                 if first and action.next_url is not None and result is not None:

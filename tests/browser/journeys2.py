@@ -26,9 +26,9 @@ def console_sign_in(page: Page, username: str, password: str) -> None:
 
 def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,
                 check: list[str] | None = None, select: dict[str, str] | None = None,
-                label: str | None = None) -> None:
+                done: str) -> None:
     """On the console's case view: click an action, fill its form, confirm; the admin's
-    message list says "Done: <label>." and the case view is back."""
+    message list says in words what happened (`done`) and the case view is back."""
     page.locator(f"#console-actions a[data-action={action}]").click()
     expect(page.locator("#confirm")).to_be_visible()
     for selector in check or []:
@@ -38,8 +38,7 @@ def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,
     for selector, value in (fill or {}).items():
         page.fill(selector, value)
     page.locator("#confirm").click()
-    expect(page.locator("ul.messagelist")).to_contain_text(
-        f"Done: {label}." if label else "Done:")
+    expect(page.locator("ul.messagelist")).to_contain_text(done)
     expect(page.locator("#case")).to_be_visible()
 
 
