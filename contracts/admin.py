@@ -1,7 +1,13 @@
-"""Read-only views of contracts and their threads for case workers (changes go through services)."""
+"""Read-only views of contracts and their threads (changes go through services).
+
+Contracts, messages and attachments are open to case workers, scoped to what they need to
+know (`contracts.access`); wallets, the ledger and settlements are for superusers only."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from contracts import access
 from contracts.models import (
     Account,
     Attachment,
@@ -12,7 +18,7 @@ from contracts.models import (
     Milestone,
     Settlement,
 )
-from marketplace.kernel.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.admin_mixins import NeedToKnowAdmin, ReadOnlyAdmin
 from marketplace.kernel.money import format_money
 
 
@@ -28,24 +34,44 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(NeedToKnowAdmin):
     list_display = ["id", "title", "client", "freelancer", "state", "created_at"]
     list_filter = ["state"]
     search_fields = ["title", "client__username", "freelancer__username"]
     list_select_related = ["client", "freelancer"]
     inlines = [MilestoneInline]
 
+    def scope(self, request):
+        return access.staff_contracts_q(request.user)
+
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(NeedToKnowAdmin):
     list_display = ["contract", "author", "created_at"]
+    list_filter = [("contract", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["contract", "author"]
+
+    def scope(self, request):
+        return access.staff_messages_q(request.user)
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(NeedToKnowAdmin):
     list_display = ["original_name", "contract", "content_type", "size", "sha256", "uploaded_at"]
+    fields = ["original_name", "download", "contract", "message", "dispute", "uploaded_by",
+              "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
     list_select_related = ["contract"]
+
+    def scope(self, request):
+        return access.staff_attachments_q(request.user)
+
+    @admin.display(description="file")
+    def download(self, attachment):
+        # Through the permission-checked download view, never the storage's own address.
+        return format_html('<a href="{}">{}</a>', reverse("contracts:attachment",
+                                                           args=[attachment.pk]),
+                           attachment.original_name)
 
 
 class EntryInline(admin.TabularInline):

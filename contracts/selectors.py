@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import Http404
 
+from contracts import access
 from contracts.models import (
     Attachment,
     Contract,
@@ -38,10 +39,11 @@ def contract_for_party(user, contract_id: int) -> Contract:
 
 
 def contract_for_record(user, contract_id: int) -> Contract:
-    """The record page and attachments are open to the parties and to case workers."""
-    qs = Contract.objects.all() if getattr(user, "is_case_worker", False) else contracts_for(user)
+    """The record page is open to the parties and to staff who need to know (the case
+    workers of the contract's case: `contracts.access`); 404 for anyone else."""
     try:
-        return qs.select_related("client", "freelancer").get(pk=contract_id)
+        return (access.readable_contracts(user).select_related("client", "freelancer")
+                .get(pk=contract_id))
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -95,12 +97,9 @@ def record_page(user, contract_id: int) -> Contract:
 
 
 def attachment_for(user, attachment_id: int) -> Attachment:
-    """An attachment for a party to its contract or a case worker; else 404."""
-    qs = Attachment.objects.select_related("contract")
-    if not getattr(user, "is_case_worker", False):
-        qs = qs.filter(Q(contract__client=user) | Q(contract__freelancer=user))
+    """An attachment for a party to its contract, or for staff who need to know; else 404."""
     try:
-        return qs.get(pk=attachment_id)
+        return access.readable_attachments(user).select_related("contract").get(pk=attachment_id)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Attachment, LedgerTransaction, Message
 from disputes import selectors
+from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
 from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
 from disputes.stepper import dispute_steps
 from marketplace.kernel.actions import available
-from marketplace.kernel.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.admin_mixins import NeedToKnowMixin, ReadOnlyAdmin
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import Event
 from marketplace.kernel.money import format_money
@@ -62,9 +63,10 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     """The queue and the case view. Nothing is edited through a ModelForm: every change is a
-    console action that calls a service."""
+    console action that calls a service. A case worker sees the cases in their queue and the
+    ones they hold (`disputes.access`); any other case does not exist for them (404)."""
 
     list_display = ["case", "state_badge", "disputed", "mediator", "arbitrator", "age",
                     "deadline", "escrow", "overdue"]
@@ -77,8 +79,11 @@ class DisputeAdmin(admin.ModelAdmin):
 
     # --- the queue ------------------------------------------------------------------------
 
+    def scope(self, request):
+        return cases_visible_to(request.user)
+
     def get_queryset(self, request):
-        return selectors.console_queue()
+        return selectors.console_queue().filter(self.scope(request))
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "title": _("Case queue")})
@@ -156,13 +161,13 @@ class DisputeAdmin(admin.ModelAdmin):
             raise PermissionDenied  # changes go through the console actions only
         if not self.has_view_permission(request):
             raise PermissionDenied
-        dispute = self._case(object_id)
+        dispute = self._case(request, object_id)
         return TemplateResponse(request, "admin/disputes/dispute/case.html",
                                 self._case_context(request, dispute))
 
-    def _case(self, pk) -> Dispute:
+    def _case(self, request, pk) -> Dispute:
         dispute = get_object_or_404(
-            Dispute.objects.select_related("contract", "contract__client", "contract__freelancer",
+            Dispute.objects.filter(self.scope(request)).select_related("contract", "contract__client", "contract__freelancer",
                                            "cancellation_request", "mediator", "arbitrator",
                                            "opened_by")
             .prefetch_related(
@@ -197,7 +202,7 @@ class DisputeAdmin(admin.ModelAdmin):
     def console_action(self, request, pk: int, action: str):
         if action not in CONSOLE_ACTIONS or not self.has_view_permission(request):
             raise Http404
-        dispute = self._case(pk)
+        dispute = self._case(request, pk)
         return action_view(
             request, obj=dispute, action=CONSOLE_ACTIONS[action], object_kwarg="dispute",
             template="admin/disputes/dispute/action.html",

@@ -93,6 +93,8 @@ def cancellation_message_create(request, pk: int):
 def dispute_detail(request, pk: int):
     dispute = selectors.dispute_room(request.user, pk)
     user = request.user
+    # A case worker reads the room (they act in the console); only the parties act here.
+    party = dispute.contract.is_party(user)
     offers = list(dispute.offers.all())
     for offer in offers:
         offer.dispute = dispute
@@ -106,9 +108,11 @@ def dispute_detail(request, pk: int):
         "decision": next((p for p in dispute.proposals.all() if p.kind == "decision"), None),
         "steps": dispute_steps(dispute),
         "my_mediation_request": dispute.mediation_requested_by(user),
-        "other_mediation_request": dispute.mediation_requested_by(dispute.contract.other_party(user)),
-        "message_form": MessageForm() if dispute.is_open else None,
-        "evidence_form": EvidenceForm() if dispute.state in EVIDENCE_STATES else None,
+        "other_mediation_request": party and dispute.mediation_requested_by(
+            dispute.contract.other_party(user)),
+        "message_form": MessageForm() if party and dispute.is_open else None,
+        "evidence_form": EvidenceForm() if party and dispute.state in EVIDENCE_STATES else None,
+        "reading_as_staff": not party,
     })
 
 

@@ -30,6 +30,7 @@ from contracts.models import (
     Message,
     Settlement,
 )
+from disputes.console import CONSOLE_ACTIONS
 from disputes.models import (
     CancellationRequest,
     Dispute,
@@ -41,8 +42,14 @@ from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute
 from marketplace.kernel.deadlines import process_deadlines
+from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import Event, Notification
-from marketplace.tests.factories import LeadMediatorFactory, MediatorFactory, StaffFactory
+from marketplace.tests.factories import (
+    LeadArbitratorFactory,
+    LeadMediatorFactory,
+    MediatorFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -200,9 +207,9 @@ def last_notification_pk() -> int:
 
 def test_queue_lists_cases_with_state_age_deadline_escrow_and_overdue_flag(client, mediator):
     mine = in_mediation(make_dispute(amounts=(12_345,), fund=1, submit=1), mediator)
-    waiting = make_dispute("denial")  # in direct negotiation, $500.00 in escrow
     login(client, mediator)
     with later(days=settings.MEDIATION_SLA_DAYS, hours=1):
+        waiting = in_mediation(make_dispute("denial"))  # nobody holds it; $500.00 in escrow
         body = client.get(QUEUE).content.decode()
     row = queue_row(body, mine)
     assert f"#{mine.pk} Build a booking page" in cell(row, "case")
@@ -217,10 +224,10 @@ def test_queue_lists_cases_with_state_age_deadline_escrow_and_overdue_flag(clien
     assert 'alt="True"' in cell(row, "overdue")
 
     row = queue_row(body, waiting)
-    assert cell(row, "state_badge") == "Direct negotiation"
+    assert cell(row, "state_badge") == "Mediation"
     assert cell(row, "disputed") == "denial"
     assert "maya" not in cell(row, "mediator")
-    assert f'datetime="{waiting.deadline_at.isoformat()}"' in cell(row, "deadline")
+    assert f'datetime="{waiting.sla_due_at.isoformat()}"' in cell(row, "deadline")
     assert cell(row, "escrow") == "$500.00"
     assert 'alt="False"' in cell(row, "overdue")
 
@@ -228,7 +235,7 @@ def test_queue_lists_cases_with_state_age_deadline_escrow_and_overdue_flag(clien
 def test_queue_filters_return_exactly_the_right_cases(client, mediator, arbitrator):
     other = MediatorFactory(first_name="Omar", last_name="Ortiz")
     negotiation = make_dispute("denial")
-    free = in_mediation(make_dispute())
+    free = in_mediation(make_dispute("denial"))
     mine = in_mediation(make_dispute(), mediator)
     others = in_mediation(make_dispute(), other)
     proposal_free = in_mediation(make_dispute(), other)
@@ -245,25 +252,31 @@ def test_queue_filters_return_exactly_the_right_cases(client, mediator, arbitrat
     everything = {d.pk for d in (negotiation, free, mine, others, proposal_free, arbitration_free,
                                  arbitrated, settled)}
 
+    # maya's queue: the cases nobody mediates, and the ones she holds (need to know)
     login(client, mediator)
-    assert queue_ids(client) == everything
-    assert queue_ids(client, "?state=mediation") == {free.pk, mine.pk, others.pk}
-    assert queue_ids(client, "?state__exact=arbitration") == {arbitration_free.pk, arbitrated.pk}
-    assert queue_ids(client, "?state=settled") == {settled.pk}
+    assert queue_ids(client) == {free.pk, mine.pk, proposal_free.pk, arbitrated.pk}
+    assert queue_ids(client, "?state=mediation") == {free.pk, mine.pk}
+    assert queue_ids(client, "?state__exact=arbitration") == {arbitrated.pk}
+    assert queue_ids(client, "?state=settled") == set()
     assert queue_ids(client, "?assigned=me") == {mine.pk, arbitrated.pk}
-    assert queue_ids(client, "?assigned=none") == {free.pk, proposal_free.pk, arbitration_free.pk}
+    assert queue_ids(client, "?assigned=none") == {free.pk, proposal_free.pk}
     assert queue_ids(client, "?assigned=me&state=mediation") == {mine.pk}
-    assert queue_ids(client, "?kind=denial") == {negotiation.pk}
+    assert queue_ids(client, "?kind=denial") == {free.pk}
     login(client, arbitrator)
+    assert queue_ids(client) == {arbitration_free.pk, arbitrated.pk}
     assert queue_ids(client, "?assigned=me") == {arbitrated.pk}
+    assert queue_ids(client, "?assigned=none") == {arbitration_free.pk}
     login(client, other)
     assert queue_ids(client, "?assigned=me") == {others.pk, arbitration_free.pk}
+    login(client, StaffFactory(is_superuser=True))
+    assert queue_ids(client) == everything
+    assert queue_ids(client, "?kind=denial") == {negotiation.pk, free.pk}
 
 
 def test_overdue_filter_follows_the_mediation_sla(client, mediator):
     negotiation = make_dispute()
     late = in_mediation(make_dispute(), mediator)
-    login(client, mediator)
+    login(client, StaffFactory(is_superuser=True))  # sees every case, negotiation too
     assert queue_ids(client, "?overdue=yes") == set()
     assert queue_ids(client, "?overdue=no") == {negotiation.pk, late.pk}
     with later(days=settings.MEDIATION_SLA_DAYS, minutes=-5):
@@ -319,6 +332,7 @@ def _mixed_cases(n: int, mediator, arbitrator) -> None:
 
 
 def _queue_queries(client, expected_rows: int) -> int:
+    """The queries of the queue page, which shows `expected_rows` cases."""
     client.get(QUEUE)  # warm up the session and the content-type cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get(QUEUE)
@@ -330,12 +344,12 @@ def _queue_queries(client, expected_rows: int) -> int:
 def test_queue_query_count_does_not_grow_with_the_cases(client, mediator, arbitrator):
     login(client, mediator)
     _mixed_cases(3, mediator, arbitrator)
-    small = _queue_queries(client, 3)
+    small = _queue_queries(client, 2)  # maya sees the cases she mediates, not negotiations
     _mixed_cases(27, mediator, arbitrator)
-    large = _queue_queries(client, 30)
+    large = _queue_queries(client, 20)
     assert large == small, f"3 cases: {small} queries, 30 cases: {large}"
     login(client, arbitrator)
-    assert _queue_queries(client, 30) <= small
+    assert _queue_queries(client, 10) <= small
 
 
 # --- 2. the case view ------------------------------------------------------------------------
@@ -398,19 +412,21 @@ def test_case_view_shows_the_whole_record(client, mediator):
     assert "escrow of contract" in ledger and "$300.00" in ledger and "$200.00" in ledger
 
 
-def test_evidence_downloads_for_any_case_worker_with_the_exact_bytes(client, mediator, arbitrator,
-                                                                     stranger):
+def test_evidence_downloads_for_the_cases_workers_with_the_exact_bytes(client, mediator,
+                                                                       arbitrator, stranger):
     dispute = _worked_case(mediator)
     evidence = Attachment.objects.get(dispute=dispute)
-    for reader in (mediator, arbitrator):
+    for reader in (mediator, LeadMediatorFactory(), StaffFactory(is_superuser=True)):
         login(client, reader)
         response = client.get(f"/attachments/{evidence.pk}/")
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == PDF
         assert response["Content-Disposition"].startswith("attachment")
         assert response["X-Content-Type-Options"] == "nosniff"
-    login(client, stranger)
-    assert client.get(f"/attachments/{evidence.pk}/").status_code == 404
+    # not their case (an arbitrator before arbitration, another mediator): it does not exist
+    for outsider in (stranger, arbitrator, MediatorFactory(), StaffFactory()):
+        login(client, outsider)
+        assert client.get(f"/attachments/{evidence.pk}/").status_code == 404
 
 
 def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, arbitrator):
@@ -420,9 +436,14 @@ def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, a
     client.post(act_url(dispute, "assign_to_me"))
     assert console_actions(client.get(case_url(dispute)).content.decode()) == {
         "propose", "recuse", "extend", "message"}
-    login(client, arbitrator)
+    login(client, arbitrator)  # not in arbitration yet: not an arbitrator's case
+    assert client.get(case_url(dispute)).status_code == 404
+    login(client, LeadMediatorFactory())  # a lead sees it, and may only reassign it
+    assert console_actions(client.get(case_url(dispute)).content.decode()) == {"reassign"}
+    login(client, StaffFactory(is_superuser=True))
     body = client.get(case_url(dispute)).content.decode()
-    assert console_actions(body) == set() and "No action is open to you on this case." in body
+    assert console_actions(body) == {"reassign"}
+    login(client, arbitrator)
 
     arbitration = to_arbitration(mediator)
     assert console_actions(client.get(case_url(arbitration)).content.decode()) == {
@@ -433,8 +454,11 @@ def test_case_view_offers_only_the_actions_the_user_may_take(client, mediator, a
     login(client, mediator)  # its mediator may still write, but never decides
     assert console_actions(client.get(case_url(arbitration)).content.decode()) == {"message"}
 
-    negotiation = make_dispute()
-    assert console_actions(client.get(case_url(negotiation)).content.decode()) == set()
+    negotiation = make_dispute()  # nobody's case yet: not in anyone's console
+    assert client.get(case_url(negotiation)).status_code == 404
+    login(client, StaffFactory(is_superuser=True))
+    body = client.get(case_url(negotiation)).content.decode()
+    assert console_actions(body) == set() and "No action is open to you on this case." in body
 
 
 def test_case_view_query_count_does_not_grow_with_the_record(client, mediator):
@@ -503,6 +527,10 @@ def record_rows(mediator):
     }
 
 
+# What a case worker reads of their own case through the admin (the rest is for superusers).
+CASE_WORKER_MODELS = {Contract, Message, Attachment}
+
+
 def _row_values(obj) -> dict:
     obj = type(obj).objects.get(pk=obj.pk)
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
@@ -532,8 +560,12 @@ def test_record_admins_are_read_only_even_for_a_superuser(client, rf, admin_user
     for user in (admin_user, mediator):
         login(client, user)
         page = client.get(change)
-        assert page.status_code == 200  # viewable ...
-        assert 'name="_save"' not in page.content.decode()  # ... with no save button
+        if user == mediator and model not in CASE_WORKER_MODELS:
+            assert page.status_code == 403  # wallets, the ledger, the record: superusers only
+            assert client.get(changelist).status_code == 403
+        else:
+            assert page.status_code == 200  # viewable ...
+            assert 'name="_save"' not in page.content.decode()  # ... with no save button
         assert client.post(change, forged).status_code == 403
         assert client.get(delete).status_code == 403
         assert client.post(delete, {"post": "yes"}).status_code == 403
@@ -617,11 +649,11 @@ def test_assign_reassign_and_recuse_through_the_console(client, mediator, mailou
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         [mediator.email, other.email, contract.client.email, contract.freelancer.email])
 
-    # no longer her case: maya cannot recuse from it
+    # no longer her case: maya cannot recuse from it, nor even open it
     login(client, mediator)
     before = snapshot(dispute)
-    response = client.post(act_url(dispute, "recuse"), {"reason": "Too busy."}, follow=True)
-    assert "Only the case&#x27;s assigned mediator can do this." in response.content.decode()
+    assert client.post(act_url(dispute, "recuse"), {"reason": "Too busy."}).status_code == 404
+    assert client.get(case_url(dispute)).status_code == 404
     assert snapshot(dispute) == before
 
     login(client, other)
@@ -643,12 +675,13 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
     arbitration = to_arbitration(MediatorFactory())
     untouched = snapshot(negotiation)
     login(client, mediator)
+    # a case outside her queue (in negotiation) is not hers to select: it is left out
     response = client.post(QUEUE, {"action": "assign_to_me", "index": "0",
                                    "_selected_action": [first.pk, second.pk, negotiation.pk]},
                            follow=True)
     body = response.content.decode()
     assert "2 case(s) assigned to you." in body
-    assert f"#{negotiation.pk}: This is not possible while the dispute is direct negotiation." in body
+    assert f"#{negotiation.pk}" not in body
     for dispute in (first, second):
         dispute.refresh_from_db()
         assert dispute.mediator == mediator
@@ -656,7 +689,7 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
     assert snapshot(negotiation) == untouched
     assert queue_ids(client, "?assigned=me") == {first.pk, second.pk}
 
-    # an arbitrator takes an arbitration case in bulk, and is refused a mediation case
+    # an arbitrator takes an arbitration case in bulk; a mediation case is not in his queue
     third = in_mediation(make_dispute())
     untouched = snapshot(third)
     login(client, arbitrator)
@@ -664,7 +697,7 @@ def test_bulk_assign_to_me_from_the_queue(client, mediator, arbitrator):
                                "_selected_action": [arbitration.pk, third.pk]},
                        follow=True).content.decode()
     assert "1 case(s) assigned to you." in body
-    assert f"#{third.pk}: Only a mediator can assign a case." in body
+    assert f"#{third.pk}" not in body
     arbitration.refresh_from_db()
     assert arbitration.arbitrator == arbitrator
     assert kinds(arbitration.contract)[-1] == "dispute.arbitrator_assigned"
@@ -676,15 +709,18 @@ def test_the_console_refuses_a_party_as_mediator(client, mediator):
     party = make_case_worker_of(dispute.contract.client, "Mediators")
     before = snapshot(dispute)
     login(client, party)
-    assert "assign_to_me" not in console_actions(client.get(case_url(dispute)).content.decode())
-    page = client.get(act_url(dispute, "assign_to_me")).content.decode()
-    assert 'id="refusal">Nobody mediates a case they are a party to.' in page
-    response = client.post(act_url(dispute, "assign_to_me"), follow=True)
-    assert "Nobody mediates a case they are a party to." in response.content.decode()
+    # nobody works a case they are a party to: in the console it does not exist for them
+    assert dispute.pk not in queue_ids(client)
+    assert client.get(case_url(dispute)).status_code == 404
+    assert client.get(act_url(dispute, "assign_to_me")).status_code == 404
+    assert client.post(act_url(dispute, "assign_to_me")).status_code == 404
     response = client.post(QUEUE, {"action": "assign_to_me", "index": "0",
                                    "_selected_action": [dispute.pk]}, follow=True)
-    assert f"#{dispute.pk}: Nobody mediates a case they are a party to." in response.content.decode()
+    assert response.status_code == 200
     assert snapshot(dispute) == before
+    # and the rule itself refuses them, whatever the page
+    with pytest.raises(DomainError, match="Nobody mediates a case they are a party to"):
+        casework.dispute_assign_mediator(actor=party, dispute=dispute)
 
     # nor can a lead mediator hand it to the party
     casework.dispute_assign_mediator(actor=mediator, dispute=dispute)
@@ -729,7 +765,12 @@ def test_a_mediator_who_does_not_hold_the_case_cannot_propose_or_write(client, m
     holder = MediatorFactory()
     dispute = in_mediation(make_dispute(), holder)
     before = snapshot(dispute)
-    login(client, mediator)
+    login(client, mediator)  # not her case: in the console it does not exist for her
+    for action, data in (("propose", propose_data()), ("message", {"body": "Hello both."}),
+                         ("recuse", {"reason": "x"}), ("assign_to_me", {})):
+        assert client.post(act_url(dispute, action), data).status_code == 404, action
+    assert client.get(case_url(dispute)).status_code == 404
+    login(client, LeadMediatorFactory())  # a lead sees it, but only its mediator works it
     response = client.post(act_url(dispute, "propose"), propose_data(), follow=True)
     assert response.redirect_chain[-1][0] == case_url(dispute)
     assert "Only the case&#x27;s assigned mediator can do this." in response.content.decode()
@@ -763,14 +804,16 @@ def test_an_arbitrator_cannot_propose_and_a_mediator_cannot_decide(client, media
     casework.dispute_assign_arbitrator(actor=arbitrator, dispute=arbitration)
     before, before_arbitration = snapshot(mediation), snapshot(arbitration)
 
-    login(client, arbitrator)
-    response = client.post(act_url(mediation, "propose"), propose_data(), follow=True)
-    assert "Only a mediator can do this." in response.content.decode()
+    login(client, arbitrator)  # a mediation case is not an arbitrator's: it does not exist
+    assert client.post(act_url(mediation, "propose"), propose_data()).status_code == 404
+    assert CONSOLE_ACTIONS["propose"].refusal(mediation, arbitrator) == "Only a mediator can do this."
 
     login(client, mediator)  # the case's own mediator
     response = client.post(act_url(arbitration, "decide"), propose_data(), follow=True)
     assert "The arbitrator of a case is never its mediator." in response.content.decode()
-    login(client, MediatorFactory())  # any other mediator
+    login(client, MediatorFactory())  # any other mediator: not their case
+    assert client.post(act_url(arbitration, "decide"), propose_data()).status_code == 404
+    login(client, LeadArbitratorFactory())  # a lead arbitrator sees it, yet must reassign first
     response = client.post(act_url(arbitration, "decide"), propose_data(), follow=True)
     assert "Only the case&#x27;s assigned arbitrator can decide it." in response.content.decode()
     assert snapshot(mediation) == before and snapshot(arbitration) == before_arbitration

@@ -268,6 +268,28 @@ def expected_allowed(state: str, who: str, action: str) -> bool:
     return action in EXPECTED[state].get(who, "").split()
 
 
+# Who sees the case in the console at all (spec section 2, need to know): the cases in a case
+# worker's queue and the cases they hold; a lead, every case of their stage; a superuser, all.
+# For anyone else the case does not exist there (404), whatever they post.
+MEDIATION_HELD = {"maya", "lena", "root"}
+CONSOLE_SEES = {
+    "negotiation": {"root"}, "negotiation_client_asked": {"root"},
+    "negotiation_freelancer_asked": {"root"}, "negotiation_past_deadline": {"root"},
+    "mediation_unassigned": {"maya", "mina", "lena", "root"},
+    "mediation_assigned": MEDIATION_HELD, "mediation_revision": MEDIATION_HELD,
+    "proposal_round1": MEDIATION_HELD, "proposal_one_answered": MEDIATION_HELD,
+    "proposal_round2": MEDIATION_HELD, "proposal_past_deadline": MEDIATION_HELD,
+    "arbitration_unassigned": {"maya", "arthur", "ari", "lars", "root"},
+    "arbitration_assigned": {"maya", "arthur", "lars", "root"},
+    "settled": {"maya", "root"}, "resolved": {"maya", "root"},
+    "decided": {"maya", "arthur", "root"}, "withdrawn": {"maya", "root"},
+}
+
+
+def sees_in_console(state: str, who: str) -> bool:
+    return who in CONSOLE_SEES[state]
+
+
 # --- reaching each state through the services ----------------------------------------------------
 
 
@@ -858,6 +880,7 @@ HTTP_ALLOWED = {
 def test_an_allowed_post_does_what_the_spec_says(state, who, action, reach, client, mailoutbox,
                                                   django_capture_on_commit_callbacks):
     assert expected_allowed(state, who, action)
+    assert action not in CONSOLE_ACTIONS or sees_in_console(state, who)
     case = reach(state)
     user = case.users[who]
     before = snapshot(case, mailoutbox)
@@ -1036,7 +1059,10 @@ def test_a_refused_post_is_explained_and_changes_nothing(state, reach, client, m
         refusal = str(rule_refusal(case, action, case.users[who]))
         with django_capture_on_commit_callbacks(execute=True):
             response = post(client, case, who, action)
-        if (state, who, action) in FORM_BLOCKED:
+        if action in CONSOLE_ACTIONS and not sees_in_console(state, who):
+            got = response.status_code
+            expected = 404  # not their case: it does not exist for them
+        elif (state, who, action) in FORM_BLOCKED:
             got = (response.status_code, response.context["refusal"],
                    'id="refusal"' in response.content.decode(), 'id="confirm"' in
                    response.content.decode())
@@ -1058,18 +1084,25 @@ def test_a_refused_post_is_explained_and_changes_nothing(state, reach, client, m
 @pytest.mark.parametrize("state", ["negotiation", "arbitration_assigned"])
 def test_outsiders_get_404_on_the_parties_pages_and_change_nothing(state, reach, client,
                                                                    mailoutbox):
-    """Not a party: the dispute does not exist for them (404, so ids do not leak), whatever
-    they post; mediators and arbitrators, even the case's own, work in the console."""
+    """Not a party: the parties' actions do not exist for them (404, so ids do not leak),
+    whatever they post; mediators and arbitrators, even the case's own, work in the console.
+    The case's own case workers may read its dispute room; nobody else may."""
     case = reach(state)
     dispute = case.dispute
     before = snapshot(case, mailoutbox)
-    for who in ("stranger", "maya", "arthur"):  # in arbitration_assigned, the case's own
+    for who in ("stranger", "maya", "mina", "arthur"):  # in arbitration_assigned, the case's own
         login(client, case.users[who])
         for action in PARTY_ACTIONS + OFFER_ACCEPTS:
             url = party_url(case, action)
             assert client.post(url, form_data(case, who, action)).status_code == 404, (who, action)
             assert client.get(url).status_code == 404, (who, action)
-        assert client.get(dispute.get_absolute_url()).status_code == 404, who
+        reads_room = state == "arbitration_assigned" and who in ("maya", "arthur")
+        room = client.get(dispute.get_absolute_url())
+        assert room.status_code == (200 if reads_room else 404), who
+        if reads_room:  # read-only: no action, no message or evidence form
+            body = room.content.decode()
+            assert 'data-action="' not in body and 'id="dispute-message-form"' not in body
+            assert 'id="staff-reading"' in body
         message_url = reverse("disputes:dispute_message", args=[dispute.pk])
         assert client.post(message_url, {"body": "Hello?"}).status_code == 404, who
     assert snapshot(case, mailoutbox) == before
@@ -1160,14 +1193,14 @@ def test_a_decision_carries_a_one_time_key_and_settles_once(reach, client, mailo
 
 
 def test_special_people_over_http(reach, client, mailoutbox, django_capture_on_commit_callbacks):
-    """A party made a mediator may not take or be given their own case; they still act as a
-    party. An arbitrator who is a party, or the case's mediator, may not take arbitration."""
+    """A party made a mediator may not take or be given their own case (in the console it
+    does not even exist for them); they still act as a party. An arbitrator who is a party,
+    or the case's mediator, may not take arbitration."""
     case = reach("mediation_unassigned")
     promote(case)
     before = snapshot(case, mailoutbox)
-    response = post(client, case, "client", "assign_to_me")
-    assert (response.status_code, response["Location"]) == (302, landing(case, "assign_to_me"))
-    assert flashed(response) == ["Nobody mediates a case they are a party to."]
+    for action in ("assign_to_me", "reassign"):
+        assert post(client, case, "client", action).status_code == 404
     # the reassign form offers only mediators who are not parties: a forged choice is rejected
     response = post(client, case, "lena", "reassign", {"mediator": case.users["client"].pk,
                                                        "reason": "The client volunteered."})
@@ -1182,12 +1215,12 @@ def test_special_people_over_http(reach, client, mailoutbox, django_capture_on_c
     case = reach("arbitration_unassigned")
     promote(case)
     before = snapshot(case, mailoutbox)
-    for who, says in (("maya", "never its mediator"), ("freelancer", "party to"),
-                      ("client", "party to")):
-        response = post(client, case, who, "take_arbitration")
-        assert (response.status_code, response["Location"]) == (
-            302, landing(case, "take_arbitration")), who
-        assert len(flashed(response)) == 1 and says in flashed(response)[0], who
+    response = post(client, case, "maya", "take_arbitration")
+    assert (response.status_code, response["Location"]) == (
+        302, landing(case, "take_arbitration"))
+    assert flashed(response) == ["The arbitrator of a case is never its mediator."]
+    for party in ("freelancer", "client"):
+        assert post(client, case, party, "take_arbitration").status_code == 404, party
     assert snapshot(case, mailoutbox) == before
 
 
