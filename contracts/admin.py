@@ -9,6 +9,8 @@ from django.utils.html import format_html
 
 from contracts import access
 from contracts.models import (
+    AccessKind,
+    AccessLogEntry,
     Account,
     Attachment,
     Contract,
@@ -18,6 +20,7 @@ from contracts.models import (
     Milestone,
     Settlement,
 )
+from contracts.services.access_log import log_staff_list_read, log_staff_read
 from marketplace.kernel.admin_mixins import NeedToKnowAdmin, ReadOnlyAdmin
 from marketplace.kernel.money import format_money
 
@@ -44,6 +47,10 @@ class ContractAdmin(NeedToKnowAdmin):
     def scope(self, request):
         return access.staff_contracts_q(request.user)
 
+    def log_read(self, request, contract) -> None:
+        log_staff_read(reader=request.user, contract=contract, what=AccessKind.CONTRACT,
+                       object_id=contract.pk)
+
 
 @admin.register(Message)
 class MessageAdmin(NeedToKnowAdmin):
@@ -53,6 +60,14 @@ class MessageAdmin(NeedToKnowAdmin):
 
     def scope(self, request):
         return access.staff_messages_q(request.user)
+
+    def log_read(self, request, message) -> None:
+        log_staff_read(reader=request.user, contract=message.contract, what=AccessKind.MESSAGE,
+                       object_id=message.pk)
+
+    def log_list_read(self, request, messages) -> None:
+        log_staff_list_read(reader=request.user, contracts=[m.contract for m in messages],
+                            what=AccessKind.MESSAGES)
 
 
 @admin.register(Attachment)
@@ -65,6 +80,14 @@ class AttachmentAdmin(NeedToKnowAdmin):
 
     def scope(self, request):
         return access.staff_attachments_q(request.user)
+
+    def log_read(self, request, attachment) -> None:
+        log_staff_read(reader=request.user, contract=attachment.contract,
+                       what=AccessKind.ATTACHMENT, object_id=attachment.pk)
+
+    def log_list_read(self, request, attachments) -> None:
+        log_staff_list_read(reader=request.user, contracts=[a.contract for a in attachments],
+                            what=AccessKind.ATTACHMENTS)
 
     @admin.display(description="file")
     def download(self, attachment):
@@ -117,3 +140,13 @@ class SettlementAdmin(ReadOnlyAdmin):
     list_display = ["contract", "escrow_cents", "to_freelancer_cents", "to_client_cents",
                     "fee_cents", "fault", "how", "created_at"]
     list_select_related = ["contract"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """Every staff read, for superusers (case workers see their cases' log on the case view)."""
+
+    list_display = ["at", "reader", "what", "contract", "object_id"]
+    list_filter = ["what"]
+    search_fields = ["=contract__id", "reader__username"]
+    list_select_related = ["reader", "contract"]

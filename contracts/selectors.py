@@ -1,6 +1,6 @@
 """Reads of contracts, scoped to the user asking: a non-party sees nothing (404, not 403)."""
 
-from django.db.models import Count, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import Count, Max, Min, Prefetch, Q, Sum, prefetch_related_objects
 from django.http import Http404
 
 from contracts import access
@@ -168,3 +168,21 @@ def milestones_needing_action(user):
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])
             .select_related("contract").order_by("deadline_at", "contract_id", "position"))
+
+
+def access_log(contract: Contract, *, limit: int = 50) -> tuple[list, int]:
+    """The latest staff reads of the contract (newest first, with the readers' names), and
+    how many there were in all."""
+    entries = contract.access_log.all()
+    latest = list(User.with_names(entries, "reader").order_by("-at", "-id")[:limit])
+    return latest, entries.count() if len(latest) == limit else len(latest)
+
+
+def staff_who_read(contract: Contract) -> list[dict]:
+    """Each staff member who read the contract's data: their name and their first and last
+    read (not every click), first reader first."""
+    rows = list(contract.access_log.values("reader").annotate(
+        first=Min("at"), last=Max("at"), reads=Count("id")).order_by("first"))
+    readers = User.objects.only(*User.NAME_FIELDS).in_bulk([row["reader"] for row in rows])
+    return [{"name": readers[row["reader"]].display_name, "first": row["first"],
+             "last": row["last"], "reads": row["reads"]} for row in rows]

@@ -13,7 +13,9 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Attachment, LedgerTransaction, Message
+from contracts import selectors as contract_selectors
+from contracts.models import AccessKind, Attachment, LedgerTransaction, Message
+from contracts.services.access_log import log_staff_read
 from disputes import selectors
 from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
@@ -162,6 +164,8 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         dispute = self._case(request, object_id)
+        log_staff_read(reader=request.user, contract=dispute.contract, what=AccessKind.CASE,
+                       object_id=dispute.pk)
         return TemplateResponse(request, "admin/disputes/dispute/case.html",
                                 self._case_context(request, dispute))
 
@@ -184,6 +188,7 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
 
     def _case_context(self, request, dispute):
         contract = dispute.contract
+        access_log, access_log_total = contract_selectors.access_log(contract)
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "title": f"Dispute #{dispute.pk}: {contract.title}",
@@ -197,6 +202,8 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
             "ledger": LedgerTransaction.objects.filter(contract=contract)
             .prefetch_related("entries__account").order_by("created_at", "id"),
             "record_url": reverse("contracts:record", args=[contract.pk]),
+            "access_log": access_log,
+            "access_log_total": access_log_total,
         }
 
     def console_action(self, request, pk: int, action: str):

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
+from contracts.models import AccessKind
+from contracts.services.access_log import log_staff_read
 from disputes import selectors
 from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
 from disputes.forms import CancellationRequestForm, EvidenceForm
@@ -95,6 +97,8 @@ def dispute_detail(request, pk: int):
     user = request.user
     # A case worker reads the room (they act in the console); only the parties act here.
     party = dispute.contract.is_party(user)
+    log_staff_read(reader=user, contract=dispute.contract, what=AccessKind.DISPUTE_ROOM,
+                   object_id=dispute.pk)
     offers = list(dispute.offers.all())
     for offer in offers:
         offer.dispute = dispute
@@ -113,6 +117,8 @@ def dispute_detail(request, pk: int):
         "message_form": MessageForm() if party and dispute.is_open else None,
         "evidence_form": EvidenceForm() if party and dispute.state in EVIDENCE_STATES else None,
         "reading_as_staff": not party,
+        # Who on the staff opened the case: names, first and last read (not every click).
+        "staff_readers": contract_selectors.staff_who_read(dispute.contract),
     })
 
 

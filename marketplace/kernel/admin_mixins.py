@@ -2,6 +2,7 @@
 the need-to-know scoping of the admins case workers use."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
 from django.http import Http404
 
@@ -40,10 +41,34 @@ class NeedToKnowMixin:
         return super().get_queryset(request).filter(self.scope(request))
 
     def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
+        found = request.__dict__.setdefault("_need_to_know_objects", {})
+        key = (type(self).__name__, object_id, from_field)
+        if key not in found:
+            found[key] = super().get_object(request, object_id, from_field)
+        if found[key] is None:
             raise Http404
-        return obj
+        return found[key]
+
+    # --- every read is logged (who, what, when): the app's admin writes the entries --------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self.log_read(request, self.get_object(request, unquote(object_id)))
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            self.log_list_read(request, list(changelist.result_list))
+        return response
+
+    def log_read(self, request, obj) -> None:
+        """Write the access log's entry for opening `obj` (none by default)."""
+
+    def log_list_read(self, request, rows: list) -> None:
+        """Write the access log's entries for a list that showed `rows` (none by default)."""
 
     def has_view_permission(self, request, obj=None):
         if not super().has_view_permission(request, obj):
