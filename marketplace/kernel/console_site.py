@@ -3,10 +3,12 @@
 Every model admin is for superusers only unless its class says it is built for case work
 (`for_case_workers = True`, and then it scopes its rows to what the case worker needs to
 know). So an app, ours or a third party's, that registers a model with the admin never opens
-it to mediators and arbitrators by accident. The "view on site" shortcut, which redirects to
+it to mediators and arbitrators by accident. Its login is allauth's (with the second factor).
+The "view on site" shortcut, which redirects to
 any object's page by id and so tells whether it exists, is for superusers only as well.
 """
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
 from django.http import Http404
@@ -40,6 +42,11 @@ class ConsoleSite(admin.AdminSite):
     # The console is a work list, not a model browser: the sidebar took a third of a
     # 1280-pixel screen away from the queue's columns.
     enable_nav_sidebar = False
+
+    def login(self, request, extra_context=None):
+        """Signing in to the console is signing in to the site: allauth's login, with its
+        second-factor challenge and rate limits (the admin's own form would bypass both)."""
+        return secure_admin_login(super().login)(request, extra_context)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

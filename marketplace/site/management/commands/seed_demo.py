@@ -36,5 +36,6 @@ class Command(BaseCommand):
                 seed(people)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data created. Sign in as alice (client), bob (freelancer), maya (mediator) "
-            f"or arthur (arbitrator) with password {demo.DEMO_PASSWORD}."
+            f"or arthur (arbitrator) with password {demo.DEMO_PASSWORD}; staff then type the "
+            f"code `manage.py demo_totp` prints."
         ))
