@@ -3,14 +3,14 @@ case's actions, each calling the same services as the parties' pages."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from contracts import selectors as contract_selectors
@@ -20,6 +20,14 @@ from disputes import selectors
 from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
+from disputes.queue import (
+    AssignedToMeFilter,
+    OverdueFilter,
+    StateFilter,
+    compact_span,
+    due_badge,
+    due_of,
+)
 from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
 from disputes.stepper import dispute_steps
 from marketplace.kernel.actions import available
@@ -30,54 +38,27 @@ from marketplace.kernel.money import format_money
 from marketplace.kernel.views_helpers import action_view
 
 
-class AssignedToMeFilter(admin.SimpleListFilter):
-    title = _("assignment")
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(models_q_assigned_to(request.user))
-        if self.value() == "none":
-            return queryset.filter(selectors.unassigned_q())
-        return queryset
-
-
-def models_q_assigned_to(user):
-    return Q(mediator=user) | Q(arbitrator=user)
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = _("SLA")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Overdue")), ("no", _("On time"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(selectors.overdue_q(timezone.now()))
-        if self.value() == "no":
-            return queryset.exclude(selectors.overdue_q(timezone.now()))
-        return queryset
-
-
 @admin.register(Dispute)
 class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     """The queue and the case view. Nothing is edited through a ModelForm: every change is a
     console action that calls a service. A case worker sees the cases in their queue and the
     ones they hold (`disputes.access`); any other case does not exist for them (404)."""
 
-    list_display = ["case", "state_badge", "disputed", "mediator", "arbitrator", "age",
-                    "deadline", "escrow", "overdue"]
-    list_filter = ["state", AssignedToMeFilter, OverdueFilter, "kind"]
+    list_display = ["case", "state_badge", "disputed", "held_by", "deadline", "escrow", "age"]
+    list_display_links = ["case"]
+    list_filter = [StateFilter, AssignedToMeFilter, OverdueFilter, "kind"]
     search_fields = ["=id", "contract__title", "contract__client__username",
                      "contract__freelancer__username"]
-    ordering = ["-created_at"]
+    # The soonest deadline first: that is the order the work is due in.
+    ordering = [selectors.by_deadline(), "pk"]
     actions = ["assign_to_me"]
     list_per_page = 50
+    # The state filter counts its cases itself (one query); the admin's facets would count
+    # every filter again.
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["css/console.css"]}
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -92,35 +73,45 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Case"), ordering="id")
     def case(self, obj):
-        return format_html("#{} {}", obj.pk, obj.contract.title)
+        return format_html('#{} <span class="console-title">{}</span>', obj.pk, obj.contract.title)
 
     @admin.display(description=_("State"), ordering="state")
     def state_badge(self, obj):
-        return obj.get_state_display()
+        return format_html('<span class="console-state" data-state="{}">{}</span>', obj.state,
+                           obj.get_state_display())
 
     @admin.display(description=_("Disputed"), ordering="kind")
     def disputed(self, obj):
         return _("cancellation") if obj.kind == "cancellation" else _("denial")
 
-    @admin.display(description=_("Age"), ordering="created_at")
-    def age(self, obj):
-        return timesince(obj.created_at)
+    @admin.display(description=_("Held by"))
+    def held_by(self, obj):
+        """Who works the case at its stage: its arbitrator in arbitration, else its mediator."""
+        holder = obj.arbitrator if obj.state == "arbitration" else obj.mediator
+        if holder is not None:
+            return holder.display_name
+        if obj.state in ("mediation", "proposal", "arbitration"):
+            return format_html('<span class="console-badge unassigned">{}</span>',
+                               _("nobody yet"))
+        return "—"
 
-    @admin.display(description=_("Deadline"))
+    @admin.display(description=_("Deadline"), ordering=selectors.by_deadline())
     def deadline(self, obj):
-        due = obj.deadline_at or obj.sla_due_at
+        due = due_of(obj)
         if due is None:
             return "—"
-        return format_html('<time datetime="{}">{}</time>', due.isoformat(),
-                           timezone.localtime(due).strftime("%Y-%m-%d %H:%M"))
+        local = timezone.localtime(due)
+        return format_html('<time datetime="{}">{}</time> {}', due.isoformat(),
+                           date_format(local, "j M H:i"), due_badge(obj))
 
     @admin.display(description=_("Escrow"), ordering="escrow_total")
     def escrow(self, obj):
         return format_money(obj.escrow_total)
 
-    @admin.display(description=_("Overdue"), boolean=True)
-    def overdue(self, obj):
-        return obj.is_overdue
+    # Ascending age: the youngest case first.
+    @admin.display(description=_("Age"), ordering="-created_at")
+    def age(self, obj):
+        return compact_span((timezone.now() - obj.created_at).total_seconds())
 
     @admin.action(description=_("Assign the selected cases to me"))
     def assign_to_me(self, request, queryset):

@@ -1,14 +1,28 @@
 """Reads of cancellation requests and disputes, scoped to the parties (404 for anyone else)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum, Value, prefetch_related_objects
+from django.db.models import (
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from contracts import access
 from contracts.models import Attachment, Message, Milestone
+from disputes.access import cases_visible_to
 from disputes.models import (
     CancellationRequest,
     CancellationState,
@@ -17,7 +31,7 @@ from disputes.models import (
     Proposal,
     SettlementOffer,
 )
-from disputes.models.dispute import OPEN_STATES
+from disputes.models.dispute import OPEN_STATES, REASSIGN_ARBITRATOR, REASSIGN_MEDIATOR
 from marketplace.kernel.models import User
 
 
@@ -144,11 +158,65 @@ def unassigned_q():
             | Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True))
 
 
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def due_at():
+    """The case's current deadline in SQL, to sort by (as `Dispute.sla_due_at` in mediation
+    and arbitration, the answering deadline otherwise; none once closed)."""
+    def after(field: str, days: int):
+        return ExpressionWrapper(F(field) + timedelta(days=days), output_field=DateTimeField())
+
+    sla_states = [DisputeState.MEDIATION, DisputeState.ARBITRATION]
+    return Case(
+        When(state__in=sla_states, sla_extended_until__isnull=False,
+             then=F("sla_extended_until")),
+        When(state=DisputeState.MEDIATION,
+             then=after("mediation_started_at", settings.MEDIATION_SLA_DAYS)),
+        When(state=DisputeState.ARBITRATION,
+             then=after("arbitration_started_at", settings.ARBITRATION_SLA_DAYS)),
+        When(state__in=[DisputeState.NEGOTIATION, DisputeState.PROPOSAL], then=F("deadline_at")),
+        default=Value(None), output_field=DateTimeField())
+
+
 def console_queue():
-    """The console's queue: every dispute with what the columns show, annotated in SQL."""
+    """The console's queue: every dispute with what the columns show, annotated in SQL
+    (the escrow)."""
     escrow = (Milestone.objects.filter(contract=OuterRef("contract_id"),
                                        state__in=["funded", "submitted"])
               .values("contract_id").annotate(total=Sum("amount_cents")).values("total")[:1])
-    return (Dispute.objects.select_related("contract", "contract__client", "contract__freelancer",
-                                           "mediator", "arbitrator")
+    return (User.with_names(Dispute.objects.defer("snapshot", "contract__description")
+                            .select_related("contract"),
+                            "contract__client", "contract__freelancer", "mediator",
+                            "arbitrator")
             .annotate(escrow_total=Coalesce(Subquery(escrow), Value(0))))
+
+
+def by_deadline(descending: bool = False):
+    """Soonest deadline first (or last); cases without one (closed) after the others either
+    way, on every database. An expression, not an annotation: the admin also orders plain
+    querysets of disputes (a message's link to its case) by its ModelAdmin's ordering."""
+    expression = Coalesce(due_at(), Value(NO_DEADLINE))
+    return expression.desc() if descending else expression.asc()
+
+
+def cases_held_by(user):
+    """The open cases `user` works now: as mediator until arbitration, then as arbitrator;
+    soonest deadline first (the dashboard's "My cases")."""
+    return (console_queue().filter(
+        Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL], mediator=user)
+        | Q(state=DisputeState.ARBITRATION, arbitrator=user))
+        .order_by(by_deadline(), "id"))
+
+
+def queue_waiting(user):
+    """The cases in `user`'s queue that nobody holds yet: waiting for a mediator if they
+    mediate, for an arbitrator if they arbitrate (need to know applies)."""
+    everyone = user.is_superuser
+    waiting = Q(pk__in=[])
+    if everyone or user.is_mediator or user.has_perm(REASSIGN_MEDIATOR):
+        waiting |= Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL],
+                     mediator__isnull=True)
+    if everyone or user.is_arbitrator or user.has_perm(REASSIGN_ARBITRATOR):
+        waiting |= Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True)
+    return Dispute.objects.filter(cases_visible_to(user)).filter(waiting)
