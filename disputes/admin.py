@@ -1,6 +1,8 @@
 """The mediator console (Django admin): the case queue, the read-only case view, and the
 case's actions, each calling the same services as the parties' pages."""
 
+from dataclasses import replace
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -16,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from contracts import selectors as contract_selectors
 from contracts.models import AccessKind, Attachment, LedgerTransaction, Message
 from contracts.services.access_log import log_staff_read
-from disputes import selectors
+from disputes import casefile, selectors
 from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
+from disputes.notices import notices_for
 from disputes.queue import (
     AssignedToMeFilter,
     OverdueFilter,
@@ -180,6 +183,9 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     def _case_context(self, request, dispute):
         contract = dispute.contract
         access_log, access_log_total = contract_selectors.access_log(contract)
+        events = list(Event.objects.filter(contract=contract).select_related("actor")
+                      .order_by("seq"))
+        proposals = list(dispute.proposals.all())
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "title": f"Dispute #{dispute.pk}: {contract.title}",
@@ -187,7 +193,10 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
             "contract": contract, "request_case": dispute.cancellation_request,
             "steps": dispute_steps(dispute),
             "actions": available(CONSOLE_ACTIONS, dispute, request.user),
-            "events": Event.objects.filter(contract=contract).select_related("actor").order_by("seq"),
+            "milestones": casefile.milestone_rows(contract.milestones.all(), events),
+            "rounds": casefile.proposal_rounds(dispute, proposals, events),
+            "decision": next((p for p in proposals if p.kind == "decision"), None),
+            "events": events,
             "thread": Message.objects.filter(contract=contract).select_related("author")
             .prefetch_related("attachments").order_by("created_at", "id"),
             "ledger": LedgerTransaction.objects.filter(contract=contract)
@@ -201,14 +210,28 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
         if action not in CONSOLE_ACTIONS or not self.has_view_permission(request):
             raise Http404
         dispute = self._case(request, pk)
+        chosen, templates = None, []
+        if action == "message":
+            templates = notices_for(dispute)
+            chosen = next((n for n in templates if n.key == request.GET.get("notice")), None)
         return action_view(
-            request, obj=dispute, action=CONSOLE_ACTIONS[action], object_kwarg="dispute",
-            template="admin/disputes/dispute/action.html",
+            request, obj=dispute, action=self._with_notice(CONSOLE_ACTIONS[action], chosen,
+                                                           dispute, request.user),
+            object_kwarg="dispute", template="admin/disputes/dispute/action.html",
             context={**self.admin_site.each_context(request), "opts": self.model._meta,
                      "dispute": dispute, "contract": dispute.contract,
+                     "notices": templates, "notice": chosen,
                      "title": f"{CONSOLE_ACTIONS[action].label} — dispute #{dispute.pk}"},
             success_url=reverse("admin:disputes_dispute_change", args=[dispute.pk]),
         )
+
+    @staticmethod
+    def _with_notice(action, notice, dispute, user):
+        """The message action with a template's text in its form, to edit before sending."""
+        if notice is None:
+            return action
+        text = notice.text(dispute, user)
+        return replace(action, form_kwargs=lambda obj, actor: {"initial": {"body": text}})
 
 
 @admin.register(CancellationRequest)
