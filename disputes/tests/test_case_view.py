@@ -65,7 +65,7 @@ def test_the_milestones_now_with_amounts_states_and_delivery_notes(client, media
                                                                   delivered_case):
     login(client, mediator)
     table = section(client.get(case_url(delivered_case)).content.decode(), "case-milestones")
-    rows = re.findall(r'<tr data-state="(\w+)"><td>(\d)</td><td>([^<]+)(?:<br>.*?)?</td>'
+    rows = re.findall(r'<tr data-milestone-state="(\w+)"><td>(\d)</td><td>([^<]+)(?:<br>.*?)?</td>'
                       r'<td class="nowrap">([^<]+)</td><td>([^<]+)</td>'
                       r'<td class="nowrap">([^<]+)</td><td>(.*?)</td></tr>', table, re.S)
     assert [(r[0], r[1], r[2], r[3], r[4], r[6]) for r in rows] == [

@@ -67,7 +67,7 @@ def test_maya_works_a_case_end_to_end_with_a_template_message(page: Page, browse
     page.goto("/admin/disputes/dispute/?assigned=none")
     page.get_by_role("link", name=f"#{dispute.pk} Shop checkout").click()
     case = page.locator("#case")
-    expect(case.locator("[data-state]").first).to_have_attribute("data-state", "mediation")
+    expect(case.locator("strong[data-state]")).to_have_attribute("data-state", "mediation")
     expect(page.locator("#case-milestones")).to_contain_text(NOTE)
     expect(page.locator("#case-milestones")).to_contain_text("$300.00")
 
@@ -130,7 +130,7 @@ def test_maya_works_a_case_end_to_end_with_a_template_message(page: Page, browse
         act(carla_page, "#actions", "accept_proposal", done="Done: Accept the proposal.")
     dsvc.dispute_accept_proposal(actor=contract.freelancer, dispute=dispute)
     page.goto(f"/admin/disputes/dispute/{dispute.pk}/change/")
-    expect(page.locator("#case [data-state]").first).to_have_attribute("data-state", "resolved")
+    expect(page.locator("#case strong[data-state]")).to_have_attribute("data-state", "resolved")
     expect(page.locator("#round-2")).to_contain_text("Accepted: the case was resolved")
     expect(page.locator("#access-log")).to_contain_text("Maya Moss")
 
