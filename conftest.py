@@ -13,6 +13,7 @@ from marketplace.tests.factories import (
     FreelancerFactory,
     MediatorFactory,
 )
+from marketplace.tests.mfa import pass_second_factor
 
 
 def pytest_configure(config):
@@ -47,6 +48,15 @@ def arbitrator(db):
 
 
 def login(client, user):
+    """Sign `user` in on the test client; staff with their second factor passed (enrolled
+    first if needed), as the console requires. `login_without_second_factor` leaves it out."""
+    login_without_second_factor(client, user)
+    if user.is_staff:
+        pass_second_factor(client, user)
+    return client
+
+
+def login_without_second_factor(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
 

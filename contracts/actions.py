@@ -71,16 +71,16 @@ MILESTONE_ACTIONS: dict[str, Action] = _by_name(
 REPORT_ACTIONS: dict[str, Action] = _by_name(
     Action(name="warn", label=_("Warn the sender"), service=reports.report_warn,
            form_class=DecisionForm, style="danger",
-           done_message=_("The sender was warned; the reporter is told."),
+           done=_("The sender was warned; the reporter is told."),
            explanation=_("Upholds the report: a conduct warning on the sender's profile, on the "
                          "contract's record, told to both parties.")),
     Action(name="hide", label=_("Hide the message"), service=reports.report_hide,
            form_class=DecisionForm, style="warning",
-           done_message=_("The message is hidden from the parties; the reporter is told."),
+           done=_("The message is hidden from the parties; the reporter is told."),
            explanation=_("For abuse or personal data: the parties see that a mediator hid it, "
                          "and why; the record keeps it for case workers.")),
     Action(name="dismiss", label=_("Dismiss the report"), service=reports.report_dismiss,
            form_class=DecisionForm, style="secondary",
-           done_message=_("The report is dismissed; the reporter is told why."),
+           done=_("The report is dismissed; the reporter is told why."),
            explanation=_("Nothing to act on: the reporter is told why.")),
 )

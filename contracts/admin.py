@@ -1,9 +1,13 @@
-"""Read-only views of contracts and their threads for case workers, and the queue of reported
-messages (decisions go through services)."""
+"""Read-only views of contracts and their threads (changes go through services), and the
+queue of reported messages (decisions go through services too).
+
+Contracts, messages and attachments are open to case workers, scoped to what they need to
+know (`contracts.access`); reported messages to mediators; wallets, the ledger and
+settlements are for superusers only."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,9 +15,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts import selectors
+from contracts import access, selectors
 from contracts.actions import REPORT_ACTIONS
 from contracts.models import (
+    AccessKind,
+    AccessLogEntry,
     Account,
     Attachment,
     Contract,
@@ -25,8 +31,14 @@ from contracts.models import (
     ReportState,
     Settlement,
 )
+from contracts.services.access_log import log_staff_list_read, log_staff_read
 from marketplace.kernel.actions import available
-from marketplace.kernel.admin_mixins import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.kernel.admin_mixins import (
+    NeedToKnowAdmin,
+    NeedToKnowMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+)
 from marketplace.kernel.views_helpers import action_view
 
 
@@ -37,24 +49,64 @@ class MilestoneInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(NeedToKnowAdmin):
     list_display = ["id", "title", "client", "freelancer", "state", "created_at"]
     list_filter = ["state"]
     search_fields = ["title", "client__username", "freelancer__username"]
     list_select_related = ["client", "freelancer"]
     inlines = [MilestoneInline]
 
+    def scope(self, request):
+        return access.staff_contracts_q(request.user)
+
+    def log_read(self, request, contract) -> None:
+        log_staff_read(reader=request.user, contract=contract, what=AccessKind.CONTRACT,
+                       object_id=contract.pk)
+
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(NeedToKnowAdmin):
     list_display = ["contract", "author", "created_at"]
+    list_filter = [("contract", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["contract", "author"]
+
+    def scope(self, request):
+        return access.staff_messages_q(request.user)
+
+    def log_read(self, request, message) -> None:
+        log_staff_read(reader=request.user, contract=message.contract, what=AccessKind.MESSAGE,
+                       object_id=message.pk)
+
+    def log_list_read(self, request, messages) -> None:
+        log_staff_list_read(reader=request.user, contracts=[m.contract for m in messages],
+                            what=AccessKind.MESSAGES)
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(NeedToKnowAdmin):
     list_display = ["original_name", "contract", "content_type", "size", "sha256", "uploaded_at"]
+    fields = ["original_name", "download", "contract", "message", "dispute", "uploaded_by",
+              "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
     list_select_related = ["contract"]
+
+    def scope(self, request):
+        return access.staff_attachments_q(request.user)
+
+    def log_read(self, request, attachment) -> None:
+        log_staff_read(reader=request.user, contract=attachment.contract,
+                       what=AccessKind.ATTACHMENT, object_id=attachment.pk)
+
+    def log_list_read(self, request, attachments) -> None:
+        log_staff_list_read(reader=request.user, contracts=[a.contract for a in attachments],
+                            what=AccessKind.ATTACHMENTS)
+
+    @admin.display(description="file")
+    def download(self, attachment):
+        # Through the permission-checked download view, never the storage's own address.
+        return format_html('<a href="{}">{}</a>', reverse("contracts:attachment",
+                                                           args=[attachment.pk]),
+                           attachment.original_name)
 
 
 class EntryInline(ReadOnlyInline):
@@ -86,15 +138,29 @@ class SettlementAdmin(ReadOnlyAdmin):
     list_select_related = ["contract"]
 
 
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """Every staff read, for superusers (case workers see their cases' log on the case view)."""
+
+    list_display = ["at", "reader", "what", "contract", "object_id"]
+    list_filter = ["what"]
+    search_fields = ["=contract__id", "reader__username"]
+    list_select_related = ["reader", "contract"]
+
+
 @admin.register(MessageReport)
-class MessageReportAdmin(admin.ModelAdmin):
+class MessageReportAdmin(NeedToKnowMixin, admin.ModelAdmin):
     """Reported messages (policy §5.6): open reports first. A mediator reads the message with
-    the few messages around it and warns, hides or dismisses, each through its service."""
+    the few messages around it and warns, hides or dismisses, each through its service.
+    Built for case work: open to those who handle reports (mediators), to nobody else."""
 
     list_display = ["report", "state", "reporter", "sender", "created_at"]
     list_filter = ["state"]
     list_select_related = ["reporter", "message__author", "message__contract"]
     list_per_page = 50
+
+    def scope(self, request) -> Q:
+        return Q() if request.user.has_perm("contracts.handle_report") else Q(pk__in=[])
 
     def get_queryset(self, request):
         open_first = Case(When(state=ReportState.OPEN, then=0), default=1)
@@ -115,9 +181,6 @@ class MessageReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("contracts.handle_report")
-
     def has_change_permission(self, request, obj=None):
         return False  # decisions go through the actions below, never through a form
 
@@ -126,15 +189,15 @@ class MessageReportAdmin(admin.ModelAdmin):
                        name="contracts_messagereport_act")]
         return custom + super().get_urls()
 
-    def _report(self, pk) -> MessageReport:
-        return get_object_or_404(MessageReport.objects.select_related(
+    def _report(self, request, pk) -> MessageReport:
+        return get_object_or_404(self.get_queryset(request).select_related(
             "reporter", "handled_by", "message__author", "message__contract__client",
             "message__contract__freelancer"), pk=pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method != "GET" or not self.has_view_permission(request):
             raise PermissionDenied
-        report = self._report(object_id)
+        report = self._report(request, object_id)
         return TemplateResponse(request, "admin/contracts/messagereport/report.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta,
             "title": _("Reported message #%(id)s") % {"id": report.pk}, "report": report,
@@ -145,7 +208,7 @@ class MessageReportAdmin(admin.ModelAdmin):
     def act(self, request, pk: int, action: str):
         if action not in REPORT_ACTIONS or not self.has_view_permission(request):
             raise Http404
-        report = self._report(pk)
+        report = self._report(request, pk)
         url = reverse("admin:contracts_messagereport_change", args=[report.pk])
         return action_view(
             request, obj=report, action=REPORT_ACTIONS[action], object_kwarg="report",

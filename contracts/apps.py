@@ -9,7 +9,7 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts and money"
 
     def ready(self):
-        from contracts import closure, deadlines, export, record_heads
+        from contracts import access, closure, deadlines, export, record_heads
         from contracts.services.common import lock_contract
         from marketplace.kernel import locks
         from marketplace.kernel.services import accounts, record
@@ -19,4 +19,5 @@ class ContractsConfig(AppConfig):
         record.register_heads(lock=record_heads.lock_head, move=record_heads.move_heads)
         accounts.register_closure_check(closure.closure_refusal)
         case_export.register_section(export.contract_section)
+        access.register_message_rule(access.reported_messages_rule)
         deadlines.register_all()

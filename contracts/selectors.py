@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.db.models import (
     Case,
     Count,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -16,6 +18,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from contracts import access
 from contracts.models import (
     AccountKind,
     Attachment,
@@ -56,10 +59,11 @@ def contract_for_party(user, contract_id: int) -> Contract:
 
 
 def contract_for_record(user, contract_id: int) -> Contract:
-    """The record page and attachments are open to the parties and to case workers."""
-    qs = Contract.objects.all() if getattr(user, "is_case_worker", False) else contracts_for(user)
+    """The record page is open to the parties and to staff who need to know (the case
+    workers of the contract's case: `contracts.access`); 404 for anyone else."""
     try:
-        return qs.select_related("client", "freelancer").get(pk=contract_id)
+        return (access.readable_contracts(user).select_related("client", "freelancer")
+                .get(pk=contract_id))
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -115,14 +119,9 @@ def record_page(user, contract_id: int) -> Contract:
 
 
 def attachment_for(user, attachment_id: int) -> Attachment:
-    """An attachment for a party to its contract or a case worker; else 404."""
-    qs = Attachment.objects.select_related("contract")
-    if not getattr(user, "is_case_worker", False):
-        # The parties' own files, except those of a message a mediator hid.
-        qs = (qs.filter(Q(contract__client=user) | Q(contract__freelancer=user))
-              .exclude(message__reports__state=ReportState.HIDDEN))
+    """An attachment for a party to its contract, or for staff who need to know; else 404."""
     try:
-        return qs.get(pk=attachment_id)
+        return access.readable_attachments(user).select_related("contract").get(pk=attachment_id)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -236,3 +235,21 @@ def message_in_context(report, around: int = 3) -> list:
                                | Q(created_at=message.created_at, pk__gt=message.pk))
                  .order_by("created_at", "id")[:around])
     return [*reversed(before), message, *after]
+
+
+def access_log(contract: Contract, *, limit: int = 50) -> tuple[list, int]:
+    """The latest staff reads of the contract (newest first, with the readers' names), and
+    how many there were in all."""
+    entries = contract.access_log.all()
+    latest = list(User.with_names(entries, "reader").order_by("-at", "-id")[:limit])
+    return latest, entries.count() if len(latest) == limit else len(latest)
+
+
+def staff_who_read(contract: Contract) -> list[dict]:
+    """Each staff member who read the contract's data: their name and their first and last
+    read (not every click), first reader first."""
+    rows = list(contract.access_log.values("reader").annotate(
+        first=Min("at"), last=Max("at"), reads=Count("id")).order_by("first"))
+    readers = User.objects.only(*User.NAME_FIELDS).in_bulk([row["reader"] for row in rows])
+    return [{"name": readers[row["reader"]].display_name, "first": row["first"],
+             "last": row["last"], "reads": row["reads"]} for row in rows]

@@ -12,7 +12,8 @@ from contracts import selectors
 from contracts.actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS
 from contracts.cases import cases_for_record, current_case
 from contracts.forms import MessageForm, MilestoneForm, MilestoneFormSet, OfferForm, ReportForm
-from contracts.models import Account, ContractState, Settlement
+from contracts.models import AccessKind, Account, ContractState, Settlement
+from contracts.services.access_log import log_staff_read
 from contracts.services.messages import can_post, message_post
 from contracts.services.milestones import milestone_add
 from contracts.services.offers import MilestoneInput, offer_create
@@ -167,6 +168,7 @@ def message_create(request, pk: int):
 @login_required
 def contract_record(request, pk: int):
     contract = selectors.record_page(request.user, pk)
+    log_staff_read(reader=request.user, contract=contract, what=AccessKind.RECORD)
     events = list(contract.events.all())
     # Messages a mediator hid stay in the record; the parties see that, and why, not what.
     hidden = selectors.hidden_messages(contract.pk)
@@ -187,6 +189,8 @@ def attachment_download(request, pk: int):
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    log_staff_read(reader=request.user, contract=attachment.contract, what=AccessKind.ATTACHMENT,
+                   object_id=attachment.pk)
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name,
         content_type=attachment.content_type,

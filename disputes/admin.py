@@ -1,122 +1,122 @@
 """The mediator console (Django admin): the case queue, the read-only case view, and the
 case's actions, each calling the same services as the parties' pages."""
 
+from dataclasses import replace
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contracts.models import Attachment, LedgerTransaction, Message
-from disputes import selectors
+from contracts import selectors as contract_selectors
+from contracts.models import AccessKind, Attachment, LedgerTransaction, Message
+from contracts.services.access_log import log_staff_read
+from disputes import casefile, selectors
+from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
 from disputes.endings import dispute_ending
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
+from disputes.notices import notices_for
+from disputes.queue import (
+    AssignedToMeFilter,
+    OverdueFilter,
+    StateFilter,
+    compact_span,
+    due_badge,
+    due_of,
+)
 from disputes.services.casework import dispute_assign_arbitrator, dispute_assign_mediator
 from disputes.stepper import dispute_steps
 from marketplace.kernel.actions import available
-from marketplace.kernel.admin_mixins import ReadOnlyAdmin
+from marketplace.kernel.admin_mixins import NeedToKnowMixin, ReadOnlyAdmin
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import Event
 from marketplace.kernel.money import format_money
 from marketplace.kernel.views_helpers import action_view
 
 
-class AssignedToMeFilter(admin.SimpleListFilter):
-    title = _("assignment")
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(models_q_assigned_to(request.user))
-        if self.value() == "none":
-            return queryset.filter(selectors.unassigned_q())
-        return queryset
-
-
-def models_q_assigned_to(user):
-    return Q(mediator=user) | Q(arbitrator=user)
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = _("SLA")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Overdue")), ("no", _("On time"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(selectors.overdue_q(timezone.now()))
-        if self.value() == "no":
-            return queryset.exclude(selectors.overdue_q(timezone.now()))
-        return queryset
-
-
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     """The queue and the case view. Nothing is edited through a ModelForm: every change is a
-    console action that calls a service."""
+    console action that calls a service. A case worker sees the cases in their queue and the
+    ones they hold (`disputes.access`); any other case does not exist for them (404)."""
 
-    list_display = ["case", "state_badge", "disputed", "mediator", "arbitrator", "age",
-                    "deadline", "escrow", "overdue"]
-    list_filter = ["state", AssignedToMeFilter, OverdueFilter, "kind"]
+    list_display = ["case", "state_badge", "disputed", "held_by", "deadline", "escrow", "age"]
+    list_display_links = ["case"]
+    list_filter = [StateFilter, AssignedToMeFilter, OverdueFilter, "kind"]
     search_fields = ["=id", "contract__title", "contract__client__username",
                      "contract__freelancer__username"]
-    ordering = ["-created_at"]
+    # The soonest deadline first: that is the order the work is due in.
+    ordering = [selectors.by_deadline(), "pk"]
     actions = ["assign_to_me"]
     list_per_page = 50
+    # The state filter counts its cases itself (one query); the admin's facets would count
+    # every filter again.
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["css/console.css"]}
 
     # --- the queue ------------------------------------------------------------------------
 
+    def scope(self, request):
+        return cases_visible_to(request.user)
+
     def get_queryset(self, request):
-        return selectors.console_queue()
+        return selectors.console_queue().filter(self.scope(request))
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "title": _("Case queue")})
 
     @admin.display(description=_("Case"), ordering="id")
     def case(self, obj):
-        return format_html("#{} {}", obj.pk, obj.contract.title)
+        return format_html('#{} <span class="console-title">{}</span>', obj.pk, obj.contract.title)
 
     @admin.display(description=_("State"), ordering="state")
     def state_badge(self, obj):
-        return obj.get_state_display()
+        return format_html('<span class="console-state" data-state="{}">{}</span>', obj.state,
+                           obj.get_state_display())
 
     @admin.display(description=_("Disputed"), ordering="kind")
     def disputed(self, obj):
         return _("cancellation") if obj.kind == "cancellation" else _("denial")
 
-    @admin.display(description=_("Age"), ordering="created_at")
-    def age(self, obj):
-        return timesince(obj.created_at)
+    @admin.display(description=_("Held by"))
+    def held_by(self, obj):
+        """Who works the case at its stage: its arbitrator in arbitration, else its mediator."""
+        holder = obj.arbitrator if obj.state == "arbitration" else obj.mediator
+        if holder is not None:
+            return holder.display_name
+        if obj.state in ("mediation", "proposal", "arbitration"):
+            return format_html('<span class="console-badge unassigned">{}</span>',
+                               _("nobody yet"))
+        return "—"
 
-    @admin.display(description=_("Deadline"))
+    @admin.display(description=_("Deadline"), ordering=selectors.by_deadline())
     def deadline(self, obj):
-        due = obj.deadline_at or obj.sla_due_at
+        due = due_of(obj)
         if due is None:
             return "—"
         local = timezone.localtime(due)
-        return format_html('<time datetime="{}">{} {}</time>', due.isoformat(),
-                           local.strftime("%Y-%m-%d %H:%M"), local.tzname())
+        return format_html('<time datetime="{}">{} {}</time> {}', due.isoformat(),
+                           date_format(local, "j M H:i"), local.tzname(), due_badge(obj))
 
     @admin.display(description=_("Escrow"), ordering="escrow_total")
     def escrow(self, obj):
         return format_money(obj.escrow_total)
 
-    @admin.display(description=_("Overdue"), boolean=True)
-    def overdue(self, obj):
-        return obj.is_overdue
+    # Ascending age: the youngest case first.
+    @admin.display(description=_("Age"), ordering="-created_at")
+    def age(self, obj):
+        return compact_span((timezone.now() - obj.created_at).total_seconds())
 
     @admin.action(description=_("Assign the selected cases to me"))
     def assign_to_me(self, request, queryset):
@@ -160,13 +160,15 @@ class DisputeAdmin(admin.ModelAdmin):
             raise PermissionDenied  # changes go through the console actions only
         if not self.has_view_permission(request):
             raise PermissionDenied
-        dispute = self._case(object_id)
+        dispute = self._case(request, object_id)
+        log_staff_read(reader=request.user, contract=dispute.contract, what=AccessKind.CASE,
+                       object_id=dispute.pk)
         return TemplateResponse(request, "admin/disputes/dispute/case.html",
                                 self._case_context(request, dispute))
 
-    def _case(self, pk) -> Dispute:
+    def _case(self, request, pk) -> Dispute:
         dispute = get_object_or_404(
-            Dispute.objects.select_related("contract", "contract__client", "contract__freelancer",
+            Dispute.objects.filter(self.scope(request)).select_related("contract", "contract__client", "contract__freelancer",
                                            "cancellation_request", "mediator", "arbitrator",
                                            "opened_by")
             .prefetch_related(
@@ -183,6 +185,10 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def _case_context(self, request, dispute):
         contract = dispute.contract
+        access_log, access_log_total = contract_selectors.access_log(contract)
+        events = list(Event.objects.filter(contract=contract).select_related("actor")
+                      .order_by("seq"))
+        proposals = list(dispute.proposals.all())
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "title": f"Dispute #{dispute.pk}: {contract.title}",
@@ -191,26 +197,45 @@ class DisputeAdmin(admin.ModelAdmin):
             "ending": (ending := dispute_ending(dispute)),
             "steps": dispute_steps(dispute, ending),
             "actions": available(CONSOLE_ACTIONS, dispute, request.user),
-            "events": Event.objects.filter(contract=contract).select_related("actor").order_by("seq"),
+            "milestones": casefile.milestone_rows(contract.milestones.all(), events),
+            "rounds": casefile.proposal_rounds(dispute, proposals, events),
+            "decision": next((p for p in proposals if p.kind == "decision"), None),
+            "events": events,
             "thread": Message.objects.filter(contract=contract).select_related("author")
             .prefetch_related("attachments").order_by("created_at", "id"),
             "ledger": LedgerTransaction.objects.filter(contract=contract)
             .prefetch_related("entries__account").order_by("created_at", "id"),
             "record_url": reverse("contracts:record", args=[contract.pk]),
+            "access_log": access_log,
+            "access_log_total": access_log_total,
         }
 
     def console_action(self, request, pk: int, action: str):
         if action not in CONSOLE_ACTIONS or not self.has_view_permission(request):
             raise Http404
-        dispute = self._case(pk)
+        dispute = self._case(request, pk)
+        chosen, templates = None, []
+        if action == "message":
+            templates = notices_for(dispute)
+            chosen = next((n for n in templates if n.key == request.GET.get("notice")), None)
         return action_view(
-            request, obj=dispute, action=CONSOLE_ACTIONS[action], object_kwarg="dispute",
-            template="admin/disputes/dispute/action.html",
+            request, obj=dispute, action=self._with_notice(CONSOLE_ACTIONS[action], chosen,
+                                                           dispute, request.user),
+            object_kwarg="dispute", template="admin/disputes/dispute/action.html",
             context={**self.admin_site.each_context(request), "opts": self.model._meta,
                      "dispute": dispute, "contract": dispute.contract,
+                     "notices": templates, "notice": chosen,
                      "title": f"{CONSOLE_ACTIONS[action].label} — dispute #{dispute.pk}"},
             success_url=reverse("admin:disputes_dispute_change", args=[dispute.pk]),
         )
+
+    @staticmethod
+    def _with_notice(action, notice, dispute, user):
+        """The message action with a template's text in its form, to edit before sending."""
+        if notice is None:
+            return action
+        text = notice.text(dispute, user)
+        return replace(action, form_kwargs=lambda obj, actor: {"initial": {"body": text}})
 
 
 @admin.register(CancellationRequest)

@@ -100,6 +100,8 @@ class OutcomeFields(TermsFields):
         super().__init__(*args, **kwargs)
         self.fields["amount"].required = False
         self.fields["amount"].label = _("Amount of the escrow to the freelancer, if cancelled")
+        # Nobody's fault is pre-selected: whoever proposes or decides picks it, on purpose.
+        self.fields["fault"].choices = [("", _("— choose —")), *list(Fault.choices)]
 
     def clean(self):
         data = super().clean()

@@ -1,13 +1,28 @@
 """Reads of cancellation requests and disputes, scoped to the parties (404 for anyone else)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum, Value, prefetch_related_objects
+from django.db.models import (
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from contracts import access
 from contracts.models import Attachment, Milestone
+from disputes.access import cases_visible_to
 from disputes.conversation import case_conversation
 from disputes.endings import dispute_ending, request_ending
 from disputes.models import (
@@ -18,7 +33,7 @@ from disputes.models import (
     Proposal,
     SettlementOffer,
 )
-from disputes.models.dispute import OPEN_STATES
+from disputes.models.dispute import OPEN_STATES, REASSIGN_ARBITRATOR, REASSIGN_MEDIATOR
 from marketplace.kernel.models import User
 
 
@@ -49,25 +64,42 @@ def cancellation_page(user, pk: int) -> CancellationRequest:
     return request
 
 
-def dispute_for_party(user, pk: int) -> Dispute:
-    """The dispute if `user` is a party to it, else 404. Found by id and checked in Python:
-    the party filter across joins made the database plan longer than it ran."""
+def _dispute_by_id(pk: int) -> Dispute:
     # The frozen snapshot can be large and only the record and the console show it.
     try:
-        dispute = User.with_names(
+        return User.with_names(
             Dispute.objects.defer("snapshot").select_related("contract", "cancellation_request"),
             "contract__client", "contract__freelancer", "mediator", "arbitrator",
             "opened_by").get(pk=pk)
     except Dispute.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def dispute_for_party(user, pk: int) -> Dispute:
+    """The dispute if `user` is a party to it, else 404. Found by id and checked in Python:
+    the party filter across joins made the database plan longer than it ran."""
+    dispute = _dispute_by_id(pk)
     if not dispute.contract.is_party(user):
         raise Http404
     return dispute
 
 
+def dispute_for_reader(user, pk: int) -> Dispute:
+    """The dispute if `user` is a party to it, or staff who needs to know its contract (a
+    case worker of its case: `disputes.access`); else 404."""
+    dispute = _dispute_by_id(pk)
+    contract = dispute.contract
+    if contract.is_party(user):
+        return dispute
+    if access.reads_as_staff(user, contract) and access.readable_contracts(user).filter(
+            pk=contract.pk).exists():
+        return dispute
+    raise Http404
+
+
 def dispute_room(user, pk: int) -> Dispute:
     """The dispute with everything its room shows, in a fixed number of queries."""
-    dispute = dispute_for_party(user, pk)
+    dispute = dispute_for_reader(user, pk)
     prefetch_related_objects(
         [dispute],
         Prefetch("offers", queryset=User.with_names(SettlementOffer.objects, "made_by")),
@@ -77,7 +109,9 @@ def dispute_room(user, pk: int) -> Dispute:
     )
     request = dispute.cancellation_request
     request.contract = dispute.contract
-    dispute.conversation = case_conversation(request)
+    # Case workers read the case as the record has it, messages a mediator hid included.
+    dispute.conversation = case_conversation(
+        request, reveal_hidden=not dispute.contract.is_party(user))
     dispute.ending = dispute_ending(dispute)
     proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
     dispute._current_proposal = proposals[-1] if proposals else None
@@ -140,11 +174,65 @@ def unassigned_q():
             | Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True))
 
 
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def due_at():
+    """The case's current deadline in SQL, to sort by (as `Dispute.sla_due_at` in mediation
+    and arbitration, the answering deadline otherwise; none once closed)."""
+    def after(field: str, days: int):
+        return ExpressionWrapper(F(field) + timedelta(days=days), output_field=DateTimeField())
+
+    sla_states = [DisputeState.MEDIATION, DisputeState.ARBITRATION]
+    return Case(
+        When(state__in=sla_states, sla_extended_until__isnull=False,
+             then=F("sla_extended_until")),
+        When(state=DisputeState.MEDIATION,
+             then=after("mediation_started_at", settings.MEDIATION_SLA_DAYS)),
+        When(state=DisputeState.ARBITRATION,
+             then=after("arbitration_started_at", settings.ARBITRATION_SLA_DAYS)),
+        When(state__in=[DisputeState.NEGOTIATION, DisputeState.PROPOSAL], then=F("deadline_at")),
+        default=Value(None), output_field=DateTimeField())
+
+
 def console_queue():
-    """The console's queue: every dispute with what the columns show, annotated in SQL."""
+    """The console's queue: every dispute with what the columns show, annotated in SQL
+    (the escrow)."""
     escrow = (Milestone.objects.filter(contract=OuterRef("contract_id"),
                                        state__in=["funded", "submitted"])
               .values("contract_id").annotate(total=Sum("amount_cents")).values("total")[:1])
-    return (Dispute.objects.select_related("contract", "contract__client", "contract__freelancer",
-                                           "mediator", "arbitrator")
+    return (User.with_names(Dispute.objects.defer("snapshot", "contract__description")
+                            .select_related("contract"),
+                            "contract__client", "contract__freelancer", "mediator",
+                            "arbitrator")
             .annotate(escrow_total=Coalesce(Subquery(escrow), Value(0))))
+
+
+def by_deadline(descending: bool = False):
+    """Soonest deadline first (or last); cases without one (closed) after the others either
+    way, on every database. An expression, not an annotation: the admin also orders plain
+    querysets of disputes (a message's link to its case) by its ModelAdmin's ordering."""
+    expression = Coalesce(due_at(), Value(NO_DEADLINE))
+    return expression.desc() if descending else expression.asc()
+
+
+def cases_held_by(user):
+    """The open cases `user` works now: as mediator until arbitration, then as arbitrator;
+    soonest deadline first (the dashboard's "My cases")."""
+    return (console_queue().filter(
+        Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL], mediator=user)
+        | Q(state=DisputeState.ARBITRATION, arbitrator=user))
+        .order_by(by_deadline(), "id"))
+
+
+def queue_waiting(user):
+    """The cases in `user`'s queue that nobody holds yet: waiting for a mediator if they
+    mediate, for an arbitrator if they arbitrate (need to know applies)."""
+    everyone = user.is_superuser
+    waiting = Q(pk__in=[])
+    if everyone or user.is_mediator or user.has_perm(REASSIGN_MEDIATOR):
+        waiting |= Q(state__in=[DisputeState.MEDIATION, DisputeState.PROPOSAL],
+                     mediator__isnull=True)
+    if everyone or user.is_arbitrator or user.has_perm(REASSIGN_ARBITRATOR):
+        waiting |= Q(state=DisputeState.ARBITRATION, arbitrator__isnull=True)
+    return Dispute.objects.filter(cases_visible_to(user)).filter(waiting)

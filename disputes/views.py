@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
+from contracts.models import AccessKind
+from contracts.services.access_log import log_staff_read
 from disputes import consequences, selectors
 from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
 from disputes.forms import CancellationRequestForm, EvidenceForm
@@ -102,6 +104,10 @@ def cancellation_message_create(request, pk: int):
 def dispute_detail(request, pk: int):
     dispute = selectors.dispute_room(request.user, pk)
     user = request.user
+    # A case worker reads the room (they act in the console); only the parties act here.
+    party = dispute.contract.is_party(user)
+    log_staff_read(reader=user, contract=dispute.contract, what=AccessKind.DISPUTE_ROOM,
+                   object_id=dispute.pk)
     offers = list(dispute.offers.all())
     for offer in offers:
         offer.dispute = dispute
@@ -115,9 +121,13 @@ def dispute_detail(request, pk: int):
         "decision": next((p for p in dispute.proposals.all() if p.kind == "decision"), None),
         "steps": dispute_steps(dispute, dispute.ending),
         "my_mediation_request": dispute.mediation_requested_by(user),
-        "other_mediation_request": dispute.mediation_requested_by(dispute.contract.other_party(user)),
-        "message_form": MessageForm() if dispute.is_open else None,
-        "evidence_form": EvidenceForm() if dispute.state in EVIDENCE_STATES else None,
+        "other_mediation_request": party and dispute.mediation_requested_by(
+            dispute.contract.other_party(user)),
+        "message_form": MessageForm() if party and dispute.is_open else None,
+        "evidence_form": EvidenceForm() if party and dispute.state in EVIDENCE_STATES else None,
+        "reading_as_staff": not party,
+        # Who on the staff opened the case: names, first and last read (not every click).
+        "staff_readers": contract_selectors.staff_who_read(dispute.contract),
     })
 
 

@@ -1,5 +1,6 @@
 """Contracts, their milestones, the ledger, and the message thread with attachments."""
 
+from .access_log import AccessKind, AccessLogEntry
 from .contract import Contract, ContractState
 from .ledger import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
@@ -8,6 +9,8 @@ from .reports import MessageReport, ReportState
 from .settlement import Settlement
 
 __all__ = [
+    "AccessKind",
+    "AccessLogEntry",
     "Account",
     "AccountKind",
     "Attachment",

@@ -365,7 +365,10 @@ ID_URLS: dict[str, IdUrl] = {
 }
 # Public by design: profiles (spec section 2) and the job board's open jobs (section 7).
 PUBLIC_URLS = {"public_profile", "reputation:job"}
-CASE_WORKER_URLS = {"contracts:record", "contracts:attachment"}  # spec section 9
+# Case workers read only the contracts of the cases in their queue or held by them (spec
+# sections 2 and 9); none of the world's contracts is: their negotiation has no case worker.
+# The need-to-know tests (disputes/tests/test_need_to_know.py) open a case worker's own case.
+CASE_WORKER_URLS: set[str] = set()
 
 PARTIES = {"client", "freelancer"}
 CASE_WORKERS = {"mediator", "arbitrator"}

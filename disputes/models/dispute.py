@@ -80,14 +80,47 @@ def is_case_mediator(dispute, user) -> bool:
 def _mediator_not_party_refusal(dispute, user) -> str:
     if user is None or not getattr(user, "is_mediator", False):
         return _("Only a mediator can assign a case.")
-    return _("Nobody mediates a case they are a party to.")
+    if dispute.contract.is_party(user):
+        return _("Nobody mediates a case they are a party to.")
+    return _("You already hold this case.")
 
 
 @refusal(_mediator_not_party_refusal)
 def is_mediator_not_party(dispute, user) -> bool:
-    """Any mediator who is not a party may take the case, or give it to another mediator."""
+    """A mediator who is not a party, and does not hold the case already, may take it."""
     return (user is not None and getattr(user, "is_mediator", False)
-            and not dispute.contract.is_party(user))
+            and not dispute.contract.is_party(user) and user.pk != dispute.mediator_id)
+
+
+# Reassigning a case is the leads' work (spec section 2): the permission comes with the
+# `Lead mediators` / `Lead arbitrators` group (a superuser holds every permission).
+REASSIGN_MEDIATOR = "disputes.reassign_mediator"
+REASSIGN_ARBITRATOR = "disputes.reassign_arbitrator"
+
+
+def _holds_permission(user, permission: str) -> bool:
+    return (user is not None and user.is_active and user.is_staff
+            and user.has_perm(permission))
+
+
+def _lead_refusal(who: str):
+    def refuse(dispute, user) -> str:
+        if user is not None and dispute.contract.is_party(user):
+            return _("Nobody reassigns a case they are a party to.")
+        if who == "mediator":
+            return _("Only a lead mediator can reassign a case (with a reason on the record).")
+        return _("Only a lead arbitrator can reassign a case (with a reason on the record).")
+    return refuse
+
+
+@refusal(_lead_refusal("mediator"))
+def is_lead_mediator(dispute, user) -> bool:
+    return _holds_permission(user, REASSIGN_MEDIATOR) and not dispute.contract.is_party(user)
+
+
+@refusal(_lead_refusal("arbitrator"))
+def is_lead_arbitrator(dispute, user) -> bool:
+    return _holds_permission(user, REASSIGN_ARBITRATOR) and not dispute.contract.is_party(user)
 
 
 def _eligible_arbitrator_refusal(dispute, user) -> str:
@@ -191,20 +224,34 @@ def has_arbitrator(dispute) -> bool:
     return dispute.arbitrator_id is not None
 
 
+@refusal(_("This case already has a mediator. Taking it over is a reassignment, which only a "
+           "lead mediator makes, with a reason."))
+def has_no_mediator(dispute) -> bool:
+    return dispute.mediator_id is None
+
+
+@refusal(_("This case already has an arbitrator. Taking it over is a reassignment, which only "
+           "a lead arbitrator makes, with a reason."))
+def has_no_arbitrator(dispute) -> bool:
+    return dispute.arbitrator_id is None
+
+
 class Dispute(ConcurrentTransitionMixin, WithDeadline):
     """A case a cancellation request escalated into.
 
     States:
     - negotiation: the parties exchange settlement offers directly; either may ask for
       mediation; once both asked, or after NEGOTIATION_DAYS (`deadline_at`), → mediation.
-    - mediation: a mediator takes the case, reads the record, messages both parties, may
-      extend the deadline, and proposes a resolution (SLA: MEDIATION_SLA_DAYS from
-      `mediation_started_at`). Offers may still be exchanged and accepted.
+    - mediation: a mediator takes the case (only while nobody holds it; a lead mediator may
+      reassign it, with a reason; its mediator may recuse), reads the record, messages both
+      parties, may extend the deadline, and proposes a resolution (SLA: MEDIATION_SLA_DAYS
+      from `mediation_started_at`). Offers may still be exchanged and accepted.
     - proposal: the mediator's proposal awaits both parties until `deadline_at`
       (PROPOSAL_RESPONSE_DAYS; silence counts as acceptance). A rejection sends the case back
       to mediation for one revised proposal; rejecting that → arbitration.
-    - arbitration: an arbitrator (never the mediator, never a party) decides, bindingly
-      (SLA: ARBITRATION_SLA_DAYS from `arbitration_started_at`).
+    - arbitration: an arbitrator (never the mediator, never a party) takes the case (a lead
+      arbitrator may reassign it, with a reason; its arbitrator may recuse) and decides,
+      bindingly (SLA: ARBITRATION_SLA_DAYS from `arbitration_started_at`).
     - settled / resolved / decided: closed by an accepted offer, an accepted proposal, or a
       decision; the outcome has executed.
     - withdrawn: the disputing party gave up before a decision.
@@ -266,6 +313,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         permissions = [
             ("mediate_dispute", "Can mediate disputes"),
             ("arbitrate_dispute", "Can arbitrate disputes"),
+            ("reassign_mediator", "Can reassign a case to another mediator"),
+            ("reassign_arbitrator", "Can reassign a case to another arbitrator"),
         ]
 
     def __str__(self) -> str:
@@ -353,8 +402,18 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         self.clear_deadline()
 
     @transition(field=state, source=[DisputeState.MEDIATION, DisputeState.PROPOSAL],
-                target=None, permission=is_mediator_not_party)
+                target=None, permission=is_mediator_not_party, conditions=[has_no_mediator])
     def assign_mediator(self, *, mediator):
+        """A mediator takes a case nobody holds."""
+        self._set_mediator(mediator)
+
+    @transition(field=state, source=[DisputeState.MEDIATION, DisputeState.PROPOSAL],
+                target=None, permission=is_lead_mediator)
+    def reassign_mediator(self, *, mediator):
+        """A lead mediator gives the case to a mediator (taking it from its holder, if any)."""
+        self._set_mediator(mediator)
+
+    def _set_mediator(self, mediator) -> None:
         self.mediator = mediator
         if mediator.pk not in self.past_mediator_ids:
             self.past_mediator_ids = [*self.past_mediator_ids, mediator.pk]
@@ -417,9 +476,21 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         self._close(outcome, fault, found_at_fault=True)
 
     @transition(field=state, source=DisputeState.ARBITRATION, target=None,
-                permission=is_eligible_arbitrator)
+                permission=is_eligible_arbitrator, conditions=[has_no_arbitrator])
     def assign_arbitrator(self, *, arbitrator):
+        """An arbitrator takes a case nobody arbitrates."""
         self.arbitrator = arbitrator
+
+    @transition(field=state, source=DisputeState.ARBITRATION, target=None,
+                permission=is_lead_arbitrator)
+    def reassign_arbitrator(self, *, arbitrator):
+        """A lead arbitrator gives the case to an arbitrator (taking it from its holder, if any)."""
+        self.arbitrator = arbitrator
+
+    @transition(field=state, source=DisputeState.ARBITRATION, target=None,
+                permission=is_case_arbitrator)
+    def recuse_arbitration(self):
+        self.arbitrator = None
 
     @transition(field=state, source=DisputeState.ARBITRATION, target=DisputeState.DECIDED,
                 permission=is_case_arbitrator, conditions=[has_arbitrator])

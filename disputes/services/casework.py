@@ -39,44 +39,91 @@ def _require_reasons(findings: str, policy_clause: str) -> tuple[str, str]:
     return findings, policy_clause
 
 
-def dispute_assign_mediator(*, actor, dispute: Dispute, mediator: User | None = None) -> Dispute:
-    """A mediator takes the case, or gives it to another mediator (never to a party)."""
-    mediator = mediator or actor
+def _require_reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(message)
+    return reason
+
+
+def _case_workers(group: str, *, except_ids=()):
+    return (User.objects.filter(groups__name=group, is_active=True, is_staff=True)
+            .exclude(pk__in=[pk for pk in except_ids if pk]))
+
+
+def dispute_assign_mediator(*, actor, dispute: Dispute) -> Dispute:
+    """A mediator takes a case nobody holds (never one they are a party to); both parties
+    are told. Taking a held case is a reassignment (`dispute_reassign_mediator`)."""
     with transaction.atomic():
         contract, dispute = lock_case(Dispute, dispute)
-        if not mediator.is_mediator:
-            raise DomainError(_("%(name)s is not a mediator.") % {"name": mediator.display_name})
-        if contract.is_party(mediator):
-            raise DomainError(_("Nobody mediates a case they are a party to."))
-        if mediator.pk == dispute.mediator_id:
-            raise DomainError(_("%(name)s already holds this case.") % {"name": mediator.display_name})
-        previous = dispute.mediator
-        from_state = run(dispute, "assign_mediator", actor, mediator=mediator)
+        from_state = run(dispute, "assign_mediator", actor, mediator=actor)
         record(dispute, actor, "dispute.mediator_assigned", from_state,
-               f"{actor.display_name} assigned the case to mediator {mediator.display_name}"
-               + (f" (previously {previous.display_name})." if previous else "."),
-               {"mediator_id": mediator.pk})
+               f"{actor.display_name} took the case as its mediator.",
+               {"mediator_id": actor.pk})
         tell_parties(dispute, _("%(name)s is now the mediator of the dispute on “%(title)s”.")
-                     % {"name": mediator.display_name, "title": contract.title})
-        if mediator.pk != actor.pk:
-            notify(user=mediator, contract=contract, url=_console_url(dispute),
-                   text=_("%(who)s assigned you dispute #%(id)s.")
-                   % {"who": actor.display_name, "id": dispute.pk})
+                     % {"name": actor.display_name, "title": contract.title})
     return dispute
 
 
+def _check_mediator(dispute, contract, mediator) -> None:
+    if not mediator.is_mediator:
+        raise DomainError(_("%(name)s is not a mediator.") % {"name": mediator.display_name})
+    if contract.is_party(mediator):
+        raise DomainError(_("Nobody mediates a case they are a party to."))
+    if mediator.pk == dispute.mediator_id:
+        raise DomainError(_("%(name)s already holds this case.") % {"name": mediator.display_name})
+
+
+def dispute_reassign_mediator(*, actor, dispute: Dispute, mediator: User, reason: str) -> Dispute:
+    """A lead mediator gives the case to a mediator (themself included), taking it from
+    whoever held it. The reason goes on the record; the displaced mediator, the new one and
+    both parties are told."""
+    reason = _require_reason(reason, _("Say why the case changes hands; it goes on the record."))
+    with transaction.atomic():
+        contract, dispute = lock_case(Dispute, dispute)
+        fsm.check_allowed(dispute, "reassign_mediator", actor)
+        _check_mediator(dispute, contract, mediator)
+        previous = dispute.mediator
+        from_state = run(dispute, "reassign_mediator", actor, mediator=mediator)
+        record(dispute, actor, "dispute.mediator_reassigned", from_state,
+               f"{actor.display_name} reassigned the case to mediator {mediator.display_name}"
+               + (f", taking it from {previous.display_name}" if previous else "")
+               + f". Reason: {reason}",
+               {"mediator_id": mediator.pk, "previous_mediator_id": previous and previous.pk,
+                "reason": reason})
+        _tell_of_reassignment(dispute, actor, previous, mediator, reason, role=_("mediator"))
+    return dispute
+
+
+def _tell_of_reassignment(dispute, actor, previous, new, reason: str, *, role: str) -> None:
+    contract = dispute.contract
+    tell_parties(dispute, _("%(name)s is now the %(role)s of the dispute on “%(title)s”.")
+                 % {"name": new.display_name, "role": role, "title": contract.title})
+    if previous is not None and previous.pk != actor.pk:
+        notify(user=previous, contract=contract, url=_console_url(dispute),
+               text=_("%(who)s reassigned dispute #%(id)s to %(name)s: %(reason)s")
+               % {"who": actor.display_name, "id": dispute.pk, "name": new.display_name,
+                  "reason": reason})
+    if new.pk != actor.pk:
+        notify(user=new, contract=contract, url=_console_url(dispute),
+               text=_("%(who)s assigned you dispute #%(id)s.")
+               % {"who": actor.display_name, "id": dispute.pk})
+
+
 def dispute_recuse(*, actor, dispute: Dispute, reason: str) -> Dispute:
-    """The case's mediator hands it back to the queue, saying why."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Say why you recuse yourself."))
+    """The case's mediator hands it back to the queue, saying why; the other mediators and
+    both parties are told."""
+    reason = _require_reason(reason, _("Say why you recuse yourself."))
     with transaction.atomic():
         contract, dispute = lock_case(Dispute, dispute)
         from_state = run(dispute, "recuse", actor)
         record(dispute, actor, "dispute.mediator_recused", from_state,
                f"Mediator {actor.display_name} recused themself: {reason}", {"reason": reason})
-        for mediator in User.objects.filter(groups__name="Mediators", is_active=True,
-                                            is_staff=True).exclude(pk=actor.pk):
+        tell_parties(dispute, _("%(name)s stepped down as the mediator of the dispute on "
+                                "“%(title)s”; another mediator will take the case.")
+                     % {"name": actor.display_name, "title": contract.title})
+        for mediator in _case_workers("Mediators", except_ids=[actor.pk, contract.client_id,
+                                                                contract.freelancer_id]):
             notify(user=mediator, contract=contract, url=_console_url(dispute),
                    text=_("Dispute #%(id)s is back in the queue.") % {"id": dispute.pk})
     return dispute
@@ -136,7 +183,8 @@ def dispute_propose(*, actor, dispute: Dispute, outcome: str, amount_cents: int,
 
 
 def dispute_assign_arbitrator(*, actor, dispute: Dispute) -> Dispute:
-    """An arbitrator (never the case's mediator, never a party) takes the case."""
+    """An arbitrator (never the case's mediator, never a party) takes a case nobody
+    arbitrates; both parties are told. Taking a held case is a reassignment."""
     with transaction.atomic():
         contract, dispute = lock_case(Dispute, dispute)
         from_state = run(dispute, "assign_arbitrator", actor, arbitrator=actor)
@@ -144,6 +192,62 @@ def dispute_assign_arbitrator(*, actor, dispute: Dispute) -> Dispute:
                f"Arbitrator {actor.display_name} took the case.", {"arbitrator_id": actor.pk})
         tell_parties(dispute, _("%(name)s is arbitrating the dispute on “%(title)s”.")
                      % {"name": actor.display_name, "title": contract.title})
+    return dispute
+
+
+def _check_arbitrator(dispute, contract, arbitrator) -> None:
+    if not arbitrator.is_arbitrator:
+        raise DomainError(_("%(name)s is not an arbitrator.") % {"name": arbitrator.display_name})
+    if contract.is_party(arbitrator):
+        raise DomainError(_("Nobody arbitrates a case they are a party to."))
+    if dispute.was_mediated_by(arbitrator):
+        raise DomainError(_("The arbitrator of a case is never its mediator."))
+    if arbitrator.pk == dispute.arbitrator_id:
+        raise DomainError(_("%(name)s already holds this case.")
+                          % {"name": arbitrator.display_name})
+
+
+def dispute_reassign_arbitrator(*, actor, dispute: Dispute, arbitrator: User,
+                                reason: str) -> Dispute:
+    """A lead arbitrator gives the case to an eligible arbitrator (themself included),
+    taking it from whoever held it; the reason goes on the record, and the displaced
+    arbitrator, the new one and both parties are told."""
+    reason = _require_reason(reason, _("Say why the case changes hands; it goes on the record."))
+    with transaction.atomic():
+        contract, dispute = lock_case(Dispute, dispute)
+        fsm.check_allowed(dispute, "reassign_arbitrator", actor)
+        _check_arbitrator(dispute, contract, arbitrator)
+        previous = dispute.arbitrator
+        from_state = run(dispute, "reassign_arbitrator", actor, arbitrator=arbitrator)
+        record(dispute, actor, "dispute.arbitrator_reassigned", from_state,
+               f"{actor.display_name} reassigned the case to arbitrator "
+               f"{arbitrator.display_name}"
+               + (f", taking it from {previous.display_name}" if previous else "")
+               + f". Reason: {reason}",
+               {"arbitrator_id": arbitrator.pk,
+                "previous_arbitrator_id": previous and previous.pk, "reason": reason})
+        _tell_of_reassignment(dispute, actor, previous, arbitrator, reason,
+                              role=_("arbitrator"))
+    return dispute
+
+
+def dispute_recuse_arbitration(*, actor, dispute: Dispute, reason: str) -> Dispute:
+    """The case's arbitrator hands it back to the queue, saying why; the other arbitrators
+    who may take it, and both parties, are told."""
+    reason = _require_reason(reason, _("Say why you recuse yourself."))
+    with transaction.atomic():
+        contract, dispute = lock_case(Dispute, dispute)
+        from_state = run(dispute, "recuse_arbitration", actor)
+        record(dispute, actor, "dispute.arbitrator_recused", from_state,
+               f"Arbitrator {actor.display_name} recused themself: {reason}", {"reason": reason})
+        tell_parties(dispute, _("%(name)s stepped down as the arbitrator of the dispute on "
+                                "“%(title)s”; another arbitrator will take the case.")
+                     % {"name": actor.display_name, "title": contract.title})
+        for arbitrator in _case_workers("Arbitrators", except_ids=[
+                actor.pk, contract.client_id, contract.freelancer_id,
+                *dispute.past_mediator_ids]):
+            notify(user=arbitrator, contract=contract, url=_console_url(dispute),
+                   text=_("Dispute #%(id)s is back in the arbitration queue.") % {"id": dispute.pk})
     return dispute
 
 

@@ -39,7 +39,13 @@ from marketplace.kernel.actions import available
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.fsm import refusal_reason
 from marketplace.kernel.models import Event, IdempotencyKey, Notification, User
-from marketplace.tests.factories import ArbitratorFactory, MediatorFactory
+from marketplace.tests.factories import (
+    ArbitratorFactory,
+    LeadArbitratorFactory,
+    LeadMediatorFactory,
+    MediatorFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +60,11 @@ FINDINGS = "The brief asked for two layouts; both were delivered, one needed sma
 CLAUSE = "§4.6 Outcomes and fault"
 
 # maya and arthur are the mediator and arbitrator who take the case in the states where it is
-# assigned; mina and ari are another mediator and another arbitrator, never assigned.
-PEOPLE = ["client", "freelancer", "stranger", "maya", "mina", "arthur", "ari"]
+# assigned; mina and ari are another mediator and another arbitrator, never assigned; lena
+# and lars lead the mediators and the arbitrators (and work cases too); root is a superuser
+# who works no cases.
+PEOPLE = ["client", "freelancer", "stranger", "maya", "mina", "lena", "arthur", "ari", "lars",
+          "root"]
 # The parties' buttons (in page order), accepting each party's open offer, the console's
 # buttons (in page order), and the clock's own transitions.
 PARTY_ACTIONS = list(DISPUTE_ACTIONS)
@@ -75,16 +84,20 @@ ALL_ACTIONS = PARTY_ACTIONS + OFFER_ACCEPTS + STAFF_ACTIONS + SYSTEM_ACTIONS
 # reject_proposal:    each party once, in proposal, before the answering deadline.
 # withdraw:           the disputing party (here the freelancer), in any open state (any time
 #                     before `decided`).
-# assign_to_me:       any mediator who is not a party and does not already hold the case, in
-#                     mediation or proposal.
-# reassign:           any mediator who is not a party, in mediation or proposal (the target, a
-#                     mediator who is not a party, is checked by the form and the service).
+# assign_to_me:       a mediator who is not a party, in mediation or proposal, while nobody
+#                     holds the case (taking a held case is a reassignment).
+# reassign:           a lead mediator (a superuser holds every permission) who is not a party,
+#                     in mediation or proposal, with a reason; whom it goes to (a mediator who
+#                     is not a party and does not hold it) is checked by the form and service.
 # recuse:             the case's mediator, in mediation or proposal.
 # extend:             the case's mediator in mediation or proposal; in arbitration, its arbitrator.
 # propose:            the case's mediator, in mediation (a proposal and one revised proposal).
-# take_arbitration:   an arbitrator who is neither the case's mediator nor a party and does not
-#                     already hold it, in arbitration.
-# decide:             the case's arbitrator, in arbitration.
+# take_arbitration:   an arbitrator who is neither the case's mediator nor a party, in
+#                     arbitration, while nobody arbitrates the case.
+# reassign_arbitration: a lead arbitrator (or a superuser) who is not a party, in arbitration,
+#                     with a reason; the target is never the case's mediator nor a party.
+# recuse_arbitration: the case's arbitrator, in arbitration.
+# decide:             the case's arbitrator, in arbitration (a lead too must reassign first).
 # message:            those who write in a dispute: the parties, and the case's own mediator
 #                     and arbitrator, while the case is open.
 # start_mediation:    the system, in negotiation, once both parties asked or NEGOTIATION_DAYS
@@ -105,6 +118,8 @@ MEDIATING_CLIENT = "offer accept_freelancer_offer message"
 MEDIATING_FREELANCER = "offer accept_client_offer withdraw message"
 ANSWERING_CLIENT = "accept_proposal reject_proposal message"
 ANSWERING_FREELANCER = "accept_proposal reject_proposal withdraw message"
+# A case somebody holds: only a lead (or a superuser) may take it from them, by reassigning.
+LEADING_MEDIATION = {"lena": "reassign", "root": "reassign"}
 EXPECTED = {
     "negotiation": {
         "client": NEGOTIATING_CLIENT, "freelancer": NEGOTIATING_FREELANCER,
@@ -120,39 +135,37 @@ EXPECTED = {
         "system": "start_mediation flag_overdue"},
     "mediation_unassigned": {
         "client": MEDIATING_CLIENT, "freelancer": MEDIATING_FREELANCER,
-        "maya": "assign_to_me reassign", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "assign_to_me", "mina": "assign_to_me", "lena": "assign_to_me reassign",
+        "root": "reassign", "system": "flag_overdue"},
     "mediation_assigned": {
         "client": MEDIATING_CLIENT, "freelancer": MEDIATING_FREELANCER,
-        "maya": "reassign recuse extend propose message", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "recuse extend propose message", **LEADING_MEDIATION, "system": "flag_overdue"},
     "mediation_revision": {  # the first proposal was rejected: one revised proposal left
         "client": MEDIATING_CLIENT, "freelancer": MEDIATING_FREELANCER,
-        "maya": "reassign recuse extend propose message", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "recuse extend propose message", **LEADING_MEDIATION, "system": "flag_overdue"},
     "proposal_round1": {
         "client": ANSWERING_CLIENT, "freelancer": ANSWERING_FREELANCER,
-        "maya": "reassign recuse extend message", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "recuse extend message", **LEADING_MEDIATION, "system": "flag_overdue"},
     "proposal_one_answered": {  # the client accepted; the freelancer has not answered
         "client": "message", "freelancer": ANSWERING_FREELANCER,
-        "maya": "reassign recuse extend message", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "recuse extend message", **LEADING_MEDIATION, "system": "flag_overdue"},
     "proposal_round2": {
         "client": ANSWERING_CLIENT, "freelancer": ANSWERING_FREELANCER,
-        "maya": "reassign recuse extend message", "mina": "assign_to_me reassign",
-        "system": "flag_overdue"},
+        "maya": "recuse extend message", **LEADING_MEDIATION, "system": "flag_overdue"},
     "proposal_past_deadline": {  # silence: the clock's turn
         "client": "message", "freelancer": "withdraw message",
         # the deadline passed: silence has answered, so it can no longer be extended
-        "maya": "reassign recuse message", "mina": "assign_to_me reassign",
+        "maya": "recuse message", **LEADING_MEDIATION,
         "system": "resolve_by_silence flag_overdue"},
     "arbitration_unassigned": {
         "client": "message", "freelancer": "withdraw message", "maya": "message",
-        "arthur": "take_arbitration", "ari": "take_arbitration", "system": "flag_overdue"},
+        "arthur": "take_arbitration", "ari": "take_arbitration",
+        "lars": "take_arbitration reassign_arbitration", "root": "reassign_arbitration",
+        "system": "flag_overdue"},
     "arbitration_assigned": {
         "client": "message", "freelancer": "withdraw message", "maya": "message",
-        "arthur": "extend decide message", "ari": "take_arbitration", "system": "flag_overdue"},
+        "arthur": "extend recuse_arbitration decide message", "lars": "reassign_arbitration",
+        "root": "reassign_arbitration", "system": "flag_overdue"},
     "settled": NOTHING,
     "resolved": NOTHING,
     "decided": NOTHING,
@@ -187,12 +200,19 @@ REFUSALS = {
     ("negotiation_client_asked", "client", "request_mediation"): "already asked for mediation",
     ("negotiation_past_deadline", "client", "start_mediation"): "Only the system",
     ("mediation_unassigned", "arthur", "assign_to_me"): "Only a mediator can assign",
-    ("mediation_unassigned", "stranger", "reassign"): "Only a mediator can assign",
+    ("mediation_unassigned", "stranger", "reassign"): "Only a lead mediator",
+    ("mediation_unassigned", "maya", "reassign"): "Only a lead mediator",
+    ("mediation_unassigned", "root", "assign_to_me"): "Only a mediator can assign",
     ("mediation_unassigned", "maya", "propose"): CASE_MEDIATOR,
     ("mediation_unassigned", "maya", "recuse"): CASE_MEDIATOR,
     ("mediation_unassigned", "maya", "extend"): "Only the case's mediator",
     ("mediation_unassigned", "client", "request_mediation"): in_state("mediation"),
     ("mediation_assigned", "maya", "assign_to_me"): "You already hold this case",
+    ("mediation_assigned", "mina", "assign_to_me"): "already has a mediator",
+    ("mediation_assigned", "lena", "assign_to_me"): "reassignment",
+    ("mediation_assigned", "mina", "reassign"): "Only a lead mediator",
+    ("mediation_assigned", "maya", "reassign"): "Only a lead mediator",
+    ("mediation_assigned", "lena", "propose"): CASE_MEDIATOR,
     ("mediation_assigned", "mina", "recuse"): CASE_MEDIATOR,
     ("mediation_assigned", "mina", "propose"): CASE_MEDIATOR,
     ("mediation_assigned", "mina", "message"): "take the case first",
@@ -214,6 +234,13 @@ REFUSALS = {
     ("arbitration_unassigned", "mina", "take_arbitration"): "Only an arbitrator",
     ("arbitration_unassigned", "client", "withdraw"): "Only the party who opened the dispute",
     ("arbitration_assigned", "arthur", "take_arbitration"): "You already hold this case",
+    ("arbitration_assigned", "ari", "take_arbitration"): "already has an arbitrator",
+    ("arbitration_assigned", "ari", "reassign_arbitration"): "Only a lead arbitrator",
+    ("arbitration_assigned", "ari", "recuse_arbitration"): CASE_ARBITRATOR,
+    ("arbitration_assigned", "lars", "decide"): CASE_ARBITRATOR,
+    ("arbitration_assigned", "root", "decide"): CASE_ARBITRATOR,
+    ("arbitration_unassigned", "root", "take_arbitration"): "Only an arbitrator",
+    ("arbitration_unassigned", "lena", "reassign_arbitration"): "Only a lead arbitrator",
     ("arbitration_assigned", "ari", "decide"): CASE_ARBITRATOR,
     ("arbitration_assigned", "ari", "extend"): "in arbitration, its arbitrator",
     ("arbitration_assigned", "ari", "message"): "take the case first",
@@ -245,6 +272,28 @@ SPECIAL_REFUSALS = {
 
 def expected_allowed(state: str, who: str, action: str) -> bool:
     return action in EXPECTED[state].get(who, "").split()
+
+
+# Who sees the case in the console at all (spec section 2, need to know): the cases in a case
+# worker's queue and the cases they hold; a lead, every case of their stage; a superuser, all.
+# For anyone else the case does not exist there (404), whatever they post.
+MEDIATION_HELD = {"maya", "lena", "root"}
+CONSOLE_SEES = {
+    "negotiation": {"root"}, "negotiation_client_asked": {"root"},
+    "negotiation_freelancer_asked": {"root"}, "negotiation_past_deadline": {"root"},
+    "mediation_unassigned": {"maya", "mina", "lena", "root"},
+    "mediation_assigned": MEDIATION_HELD, "mediation_revision": MEDIATION_HELD,
+    "proposal_round1": MEDIATION_HELD, "proposal_one_answered": MEDIATION_HELD,
+    "proposal_round2": MEDIATION_HELD, "proposal_past_deadline": MEDIATION_HELD,
+    "arbitration_unassigned": {"maya", "arthur", "ari", "lars", "root"},
+    "arbitration_assigned": {"maya", "arthur", "lars", "root"},
+    "settled": {"maya", "root"}, "resolved": {"maya", "root"},
+    "decided": {"maya", "arthur", "root"}, "withdrawn": {"maya", "root"},
+}
+
+
+def sees_in_console(state: str, who: str) -> bool:
+    return who in CONSOLE_SEES[state]
 
 
 # --- reaching each state through the services ----------------------------------------------------
@@ -406,13 +455,17 @@ def reach(stranger, mediator, arbitrator, jump):
     the client's denial of the freelancer's request."""
     mina = MediatorFactory(username="mina")
     ari = ArbitratorFactory(username="ari")
+    lena = LeadMediatorFactory(username="lena")
+    lars = LeadArbitratorFactory(username="lars")
+    root = StaffFactory(username="root", is_superuser=True)
 
     def build(state: str, kind: str = "cancellation") -> Case:
         dispute = make_dispute(kind)
         contract = dispute.contract
         case = Case(dispute=dispute, jump=jump, users={
             "client": contract.client, "freelancer": contract.freelancer, "stranger": stranger,
-            "maya": mediator, "mina": mina, "arthur": arbitrator, "ari": ari})
+            "maya": mediator, "mina": mina, "lena": lena, "arthur": arbitrator, "ari": ari,
+            "lars": lars, "root": root})
         recipe, dispute_state, mediating, arbitrating, rounds = STATES[state]
         recipe(case)
         dispute = case.reload()
@@ -507,7 +560,8 @@ def test_the_tables_are_consistent():
     assert set(PARTY_ACTIONS) == {"offer", "request_mediation", "accept_proposal",
                                   "reject_proposal", "withdraw"}
     assert set(STAFF_ACTIONS) == {"assign_to_me", "reassign", "recuse", "extend", "propose",
-                                  "take_arbitration", "decide", "message"}
+                                  "take_arbitration", "reassign_arbitration",
+                                  "recuse_arbitration", "decide", "message"}
     for state, who, action in [*REFUSALS, *SPECIAL_REFUSALS]:
         assert state in EXPECTED and not expected_allowed(state, who, action), (state, who, action)
     for state in ("settled", "resolved", "decided", "withdrawn"):
@@ -596,16 +650,34 @@ def test_no_sla_flag_in_negotiation_or_proposal(reach):
 
 def test_reassigning_gives_the_case_only_to_another_mediator_who_is_not_a_party(reach):
     case = reach("mediation_assigned")
-    maya = case.users["maya"]
+    maya, lena = case.users["maya"], case.users["lena"]
     promote(case)
     refused = [(case.users["client"], "party to"), (case.users["arthur"], "is not a mediator"),
                (case.users["stranger"], "is not a mediator"), (maya, "already holds")]
     for target, phrase in refused:
         with pytest.raises(DomainError, match=phrase):
-            casework.dispute_assign_mediator(actor=maya, dispute=case.dispute, mediator=target)
+            casework.dispute_reassign_mediator(actor=lena, dispute=case.dispute, mediator=target,
+                                               reason="Maya is on leave.")
     assert case.reload().mediator_id == maya.pk
-    casework.dispute_assign_mediator(actor=maya, dispute=case.dispute, mediator=case.users["mina"])
+    casework.dispute_reassign_mediator(actor=lena, dispute=case.dispute,
+                                       mediator=case.users["mina"], reason="Maya is on leave.")
     assert case.reload().mediator == case.users["mina"]
+
+
+def test_reassigning_an_arbitration_never_gives_it_to_its_mediator_or_a_party(reach):
+    case = reach("arbitration_assigned")
+    lars, arthur = case.users["lars"], case.users["arthur"]
+    promote(case)
+    refused = [(case.users["maya"], "never its mediator"), (case.users["freelancer"], "party to"),
+               (case.users["mina"], "is not an arbitrator"), (arthur, "already holds")]
+    for target, phrase in refused:
+        with pytest.raises(DomainError, match=phrase):
+            casework.dispute_reassign_arbitrator(actor=lars, dispute=case.dispute,
+                                                 arbitrator=target, reason="Arthur is ill.")
+    assert case.reload().arbitrator_id == arthur.pk
+    casework.dispute_reassign_arbitrator(actor=lars, dispute=case.dispute,
+                                         arbitrator=case.users["ari"], reason="Arthur is ill.")
+    assert case.reload().arbitrator == case.users["ari"]
 
 
 # --- (b) over HTTP: what an honest or forged POST does -------------------------------------------
@@ -646,15 +718,19 @@ def form_data(case: Case, who: str, action: str) -> dict:
     if action == "decide":  # money moves at once: the form carries a one-time key
         return {"outcome": "cancel", "amount": "200.00", "fault": "client", "findings": FINDINGS,
                 "policy_clause": CLAUSE, "idempotency_key": uuid.uuid4().hex}
-    if action in ("reject_proposal", "recuse"):
+    if action in ("reject_proposal", "recuse", "recuse_arbitration"):
         return {"reason": "The reasons are in the case thread."}
     if action == "propose":
         return {"outcome": "cancel", "amount": "200.00", "fault": "client", "findings": FINDINGS,
                 "policy_clause": CLAUSE}
     if action == "extend":
         return {"until": later_by(10), "reason": "Waiting for the bank statement."}
-    if action == "reassign":
-        return {"mediator": case.users["maya" if who == "mina" else "mina"].pk}
+    if action == "reassign":  # a lead takes the case over; anyone else names mina
+        return {"mediator": case.users["lena" if who == "lena" else "mina"].pk,
+                "reason": "Maya is on leave this week."}
+    if action == "reassign_arbitration":
+        return {"arbitrator": case.users["lars" if who == "lars" else "ari"].pk,
+                "reason": "Arthur knows the client's family."}
     if action == "message":
         return {"body": "Please both send me your invoices."}
     return {}
@@ -766,12 +842,16 @@ HTTP_ALLOWED = {
     # the console
     ("mediation_unassigned", "maya", "assign_to_me"): Effect(
         "mediation", ["dispute.mediator_assigned"], mediator="maya"),
-    ("proposal_round1", "mina", "assign_to_me"): Effect(
-        "proposal", ["dispute.mediator_assigned"], mediator="mina"),
-    ("mediation_assigned", "maya", "reassign"): Effect(
-        "mediation", ["dispute.mediator_assigned"], mediator="mina"),
-    ("mediation_unassigned", "mina", "reassign"): Effect(
-        "mediation", ["dispute.mediator_assigned"], mediator="maya"),
+    ("mediation_unassigned", "lena", "assign_to_me"): Effect(
+        "mediation", ["dispute.mediator_assigned"], mediator="lena"),
+    ("mediation_assigned", "lena", "reassign"): Effect(
+        "mediation", ["dispute.mediator_reassigned"], mediator="lena"),
+    ("proposal_round1", "lena", "reassign"): Effect(
+        "proposal", ["dispute.mediator_reassigned"], mediator="lena"),
+    ("mediation_assigned", "root", "reassign"): Effect(
+        "mediation", ["dispute.mediator_reassigned"], mediator="mina"),
+    ("mediation_unassigned", "root", "reassign"): Effect(
+        "mediation", ["dispute.mediator_reassigned"], mediator="mina"),
     ("mediation_assigned", "maya", "recuse"): Effect(
         "mediation", ["dispute.mediator_recused"], mediator=None),
     ("proposal_round1", "maya", "recuse"): Effect(
@@ -785,8 +865,14 @@ HTTP_ALLOWED = {
     ("mediation_revision", "maya", "propose"): Effect("proposal", ["dispute.proposed"]),
     ("arbitration_unassigned", "arthur", "take_arbitration"): Effect(
         "arbitration", ["dispute.arbitrator_assigned"], arbitrator="arthur"),
-    ("arbitration_assigned", "ari", "take_arbitration"): Effect(
-        "arbitration", ["dispute.arbitrator_assigned"], arbitrator="ari"),
+    ("arbitration_unassigned", "lars", "take_arbitration"): Effect(
+        "arbitration", ["dispute.arbitrator_assigned"], arbitrator="lars"),
+    ("arbitration_assigned", "lars", "reassign_arbitration"): Effect(
+        "arbitration", ["dispute.arbitrator_reassigned"], arbitrator="lars"),
+    ("arbitration_unassigned", "root", "reassign_arbitration"): Effect(
+        "arbitration", ["dispute.arbitrator_reassigned"], arbitrator="ari"),
+    ("arbitration_assigned", "arthur", "recuse_arbitration"): Effect(
+        "arbitration", ["dispute.arbitrator_recused"], arbitrator=None),
     ("arbitration_assigned", "arthur", "decide"): Effect(
         "decided", ["dispute.decided", "settlement.executed"], contract="cancelled",
         to_freelancer=20_000, lost_by="client"),
@@ -800,6 +886,7 @@ HTTP_ALLOWED = {
 def test_an_allowed_post_does_what_the_spec_says(state, who, action, reach, client, mailoutbox,
                                                   django_capture_on_commit_callbacks):
     assert expected_allowed(state, who, action)
+    assert action not in CONSOLE_ACTIONS or sees_in_console(state, who)
     case = reach(state)
     user = case.users[who]
     before = snapshot(case, mailoutbox)
@@ -808,12 +895,9 @@ def test_an_allowed_post_does_what_the_spec_says(state, who, action, reach, clie
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, case, who, action, data)
     assert (response.status_code, response["Location"]) == (302, landing(case, action))
-    label = (CONSOLE_ACTIONS.get(action) or DISPUTE_ACTIONS.get(action)
-             or OFFER_ACTIONS["accept"]).label
-    assert flashed(response) == [f"Done: {label}."]
-
     effect = HTTP_ALLOWED[(state, who, action)]
     dispute = case.reload()
+    assert flashed(response) == [done_text(case, action)]
     contract = dispute.contract
     assert (dispute.state, contract.state, dispute.lost_by) == (
         effect.state, effect.contract, effect.lost_by)
@@ -843,6 +927,22 @@ def test_an_allowed_post_does_what_the_spec_says(state, who, action, reach, clie
         assert wallet(contract.client) == wallets[0] + ESCROW - amount
         assert not SettlementOffer.objects.filter(dispute=dispute, state="open").exists()
     assert_particulars(case, who, action, data, before)
+
+
+def done_text(case: Case, action: str) -> str:
+    """What the page says once the action is done: the console's actions in words (from what
+    the service wrote), the parties' ones "Done: <label>."."""
+    if action not in CONSOLE_ACTIONS:
+        label = (DISPUTE_ACTIONS.get(action) or OFFER_ACTIONS["accept"]).label
+        return f"Done: {label}."
+    dispute = case.dispute
+    result = {"propose": dispute.proposals.filter(kind="proposal").order_by("-round").first(),
+              "decide": dispute.proposals.filter(kind="decision").first()}.get(action, dispute)
+    if result is not dispute:
+        result.dispute = dispute
+    text = CONSOLE_ACTIONS[action].done_message(result)
+    assert not text.startswith("Done:"), text  # words, not the button's label
+    return text
 
 
 def assert_particulars(case: Case, who: str, action: str, data: dict, before: dict) -> None:
@@ -895,8 +995,10 @@ HTTP_REFUSED = {
         ("maya", "extend"), ("mina", "message"), ("arthur", "assign_to_me"),
         ("arthur", "reassign"), ("arthur", "take_arbitration"), ("client", "withdraw")],
     "mediation_assigned": [
-        ("maya", "assign_to_me"), ("mina", "recuse"), ("mina", "propose"), ("mina", "extend"),
-        ("mina", "message"), ("arthur", "decide"), ("arthur", "propose")],
+        ("maya", "assign_to_me"), ("mina", "assign_to_me"), ("lena", "assign_to_me"),
+        ("mina", "reassign"), ("maya", "reassign"), ("mina", "recuse"), ("mina", "propose"),
+        ("mina", "extend"), ("mina", "message"), ("arthur", "decide"), ("arthur", "propose"),
+        ("root", "propose")],
     "mediation_revision": [  # the rejected proposal still exists; answering it is over
         ("client", "accept_proposal"), ("freelancer", "reject_proposal")],
     "proposal_one_answered": [
@@ -913,7 +1015,10 @@ HTTP_REFUSED = {
         ("client", "offer"), ("client", "accept_proposal"), ("freelancer", "request_mediation"),
         ("client", "withdraw")],
     "arbitration_assigned": [
-        ("arthur", "take_arbitration"), ("ari", "decide"), ("ari", "extend"), ("ari", "message"),
+        ("arthur", "take_arbitration"), ("ari", "take_arbitration"),
+        ("ari", "reassign_arbitration"), ("arthur", "reassign_arbitration"),
+        ("ari", "recuse_arbitration"), ("lars", "decide"), ("root", "decide"),
+        ("lars", "take_arbitration"), ("ari", "decide"), ("ari", "extend"), ("ari", "message"),
         ("maya", "decide"), ("freelancer", "reject_proposal"),
         ("freelancer", "accept_client_offer")],
     "settled": [
@@ -960,7 +1065,10 @@ def test_a_refused_post_is_explained_and_changes_nothing(state, reach, client, m
         refusal = str(rule_refusal(case, action, case.users[who]))
         with django_capture_on_commit_callbacks(execute=True):
             response = post(client, case, who, action)
-        if (state, who, action) in FORM_BLOCKED:
+        if action in CONSOLE_ACTIONS and not sees_in_console(state, who):
+            got = response.status_code
+            expected = 404  # not their case: it does not exist for them
+        elif (state, who, action) in FORM_BLOCKED:
             got = (response.status_code, response.context["refusal"],
                    'id="refusal"' in response.content.decode(), 'id="confirm"' in
                    response.content.decode())
@@ -982,18 +1090,25 @@ def test_a_refused_post_is_explained_and_changes_nothing(state, reach, client, m
 @pytest.mark.parametrize("state", ["negotiation", "arbitration_assigned"])
 def test_outsiders_get_404_on_the_parties_pages_and_change_nothing(state, reach, client,
                                                                    mailoutbox):
-    """Not a party: the dispute does not exist for them (404, so ids do not leak), whatever
-    they post; mediators and arbitrators, even the case's own, work in the console."""
+    """Not a party: the parties' actions do not exist for them (404, so ids do not leak),
+    whatever they post; mediators and arbitrators, even the case's own, work in the console.
+    The case's own case workers may read its dispute room; nobody else may."""
     case = reach(state)
     dispute = case.dispute
     before = snapshot(case, mailoutbox)
-    for who in ("stranger", "maya", "arthur"):  # in arbitration_assigned, the case's own
+    for who in ("stranger", "maya", "mina", "arthur"):  # in arbitration_assigned, the case's own
         login(client, case.users[who])
         for action in PARTY_ACTIONS + OFFER_ACCEPTS:
             url = party_url(case, action)
             assert client.post(url, form_data(case, who, action)).status_code == 404, (who, action)
             assert client.get(url).status_code == 404, (who, action)
-        assert client.get(dispute.get_absolute_url()).status_code == 404, who
+        reads_room = state == "arbitration_assigned" and who in ("maya", "arthur")
+        room = client.get(dispute.get_absolute_url())
+        assert room.status_code == (200 if reads_room else 404), who
+        if reads_room:  # read-only: no action, no message or evidence form
+            body = room.content.decode()
+            assert 'data-action="' not in body and 'id="dispute-message-form"' not in body
+            assert 'id="staff-reading"' in body
         message_url = reverse("disputes:dispute_message", args=[dispute.pk])
         assert client.post(message_url, {"body": "Hello?"}).status_code == 404, who
     assert snapshot(case, mailoutbox) == before
@@ -1075,7 +1190,7 @@ def test_a_decision_carries_a_one_time_key_and_settles_once(reach, client, mailo
     assert 'name="idempotency_key"' in response.content.decode()
     data = form_data(case, "arthur", "decide")
     first = post(client, case, "arthur", "decide", data)
-    assert flashed(first) == [f"Done: {CONSOLE_ACTIONS['decide'].label}."]
+    assert flashed(first) == ["Decision recorded; the settlement has been executed."]
     after_first = snapshot(case, mailoutbox)
     assert after_first["dispute"]["state"] == "decided"
     again = post(client, case, "arthur", "decide", data)
@@ -1085,16 +1200,17 @@ def test_a_decision_carries_a_one_time_key_and_settles_once(reach, client, mailo
 
 
 def test_special_people_over_http(reach, client, mailoutbox, django_capture_on_commit_callbacks):
-    """A party made a mediator may not take or be given their own case; they still act as a
-    party. An arbitrator who is a party, or the case's mediator, may not take arbitration."""
+    """A party made a mediator may not take or be given their own case (in the console it
+    does not even exist for them); they still act as a party. An arbitrator who is a party,
+    or the case's mediator, may not take arbitration."""
     case = reach("mediation_unassigned")
     promote(case)
     before = snapshot(case, mailoutbox)
-    response = post(client, case, "client", "assign_to_me")
-    assert (response.status_code, response["Location"]) == (302, landing(case, "assign_to_me"))
-    assert flashed(response) == ["Nobody mediates a case they are a party to."]
+    for action in ("assign_to_me", "reassign"):
+        assert post(client, case, "client", action).status_code == 404
     # the reassign form offers only mediators who are not parties: a forged choice is rejected
-    response = post(client, case, "maya", "reassign", {"mediator": case.users["client"].pk})
+    response = post(client, case, "lena", "reassign", {"mediator": case.users["client"].pk,
+                                                       "reason": "The client volunteered."})
     assert response.status_code == 400
     assert "mediator" in response.context["form"].errors
     assert snapshot(case, mailoutbox) == before
@@ -1106,12 +1222,12 @@ def test_special_people_over_http(reach, client, mailoutbox, django_capture_on_c
     case = reach("arbitration_unassigned")
     promote(case)
     before = snapshot(case, mailoutbox)
-    for who, says in (("maya", "never its mediator"), ("freelancer", "party to"),
-                      ("client", "party to")):
-        response = post(client, case, who, "take_arbitration")
-        assert (response.status_code, response["Location"]) == (
-            302, landing(case, "take_arbitration")), who
-        assert len(flashed(response)) == 1 and says in flashed(response)[0], who
+    response = post(client, case, "maya", "take_arbitration")
+    assert (response.status_code, response["Location"]) == (
+        302, landing(case, "take_arbitration"))
+    assert flashed(response) == ["The arbitrator of a case is never its mediator."]
+    for party in ("freelancer", "client"):
+        assert post(client, case, party, "take_arbitration").status_code == 404, party
     assert snapshot(case, mailoutbox) == before
 
 
@@ -1155,7 +1271,8 @@ def test_the_mediator_who_proposed_never_arbitrates_the_case(reach):
     maya = case.users["maya"]
     maya.groups.add(Group.objects.get(name="Arbitrators"))
     maya = User.objects.get(pk=maya.pk)
-    casework.dispute_assign_mediator(actor=maya, dispute=case.dispute, mediator=case.users["mina"])
+    casework.dispute_reassign_mediator(actor=case.users["lena"], dispute=case.dispute,
+                                       mediator=case.users["mina"], reason="Maya is on leave.")
     case.answer("client", accept=False)
     dispute = case.reload()
     assert (dispute.state, dispute.mediator) == ("arbitration", case.users["mina"])
@@ -1165,11 +1282,20 @@ def test_the_mediator_who_proposed_never_arbitrates_the_case(reach):
         casework.dispute_assign_arbitrator(actor=maya, dispute=dispute)
 
 
-@pytest.mark.parametrize("who", ["maya", "mina"])
-def test_a_mediator_may_assign_a_waiting_case_to_another_mediator(who, reach):
-    """Spec §6: a mediator assigns a case to themself, 'or is assigned or reassigned by another
-    mediator': a case nobody holds yet can be given to a colleague."""
+@pytest.mark.parametrize(("who", "allowed"), [("lena", True), ("root", True), ("maya", False),
+                                             ("mina", False)])
+def test_only_a_lead_gives_a_waiting_case_to_a_colleague(who, allowed, reach):
+    """Spec §2/§6: a mediator takes a case nobody holds for themself; giving a case to a
+    colleague is a (re)assignment, the lead mediators' work, with a reason."""
     case = reach("mediation_unassigned")
     user = case.users[who]
-    assert CONSOLE_ACTIONS["reassign"].refusal(case.dispute, user) is None
-    assert "reassign" in [a.name for a in available(CONSOLE_ACTIONS, case.dispute, user)]
+    refusal = CONSOLE_ACTIONS["reassign"].refusal(case.dispute, user)
+    assert (refusal is None) == allowed, refusal
+    assert ("reassign" in [a.name for a in available(CONSOLE_ACTIONS, case.dispute, user)]) == (
+        allowed)
+    if not allowed:
+        assert "Only a lead mediator" in refusal
+        with pytest.raises(DomainError, match="Only a lead mediator"):
+            casework.dispute_reassign_mediator(actor=user, dispute=case.dispute,
+                                               mediator=case.users["mina"], reason="Busy.")
+        assert case.reload().mediator_id is None

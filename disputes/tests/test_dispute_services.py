@@ -15,7 +15,7 @@ from disputes.tests.factories import in_mediation, make_dispute
 from marketplace.kernel.deadlines import process_deadlines
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import Event, Notification
-from marketplace.tests.factories import MediatorFactory
+from marketplace.tests.factories import LeadMediatorFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +106,21 @@ def test_assign_reassign_recuse_and_the_party_refusal(mediator):
     dispute = in_mediation(make_dispute())
     contract = dispute.contract
     other = MediatorFactory()
+    lead = LeadMediatorFactory()
     casework.dispute_assign_mediator(actor=mediator, dispute=dispute)
     dispute.refresh_from_db()
     assert dispute.mediator == mediator
-    casework.dispute_assign_mediator(actor=mediator, dispute=dispute, mediator=other)
+    # a held case is not taken by "assign to me", nor reassigned by a mediator who is no lead
+    with pytest.raises(DomainError, match="already has a mediator"):
+        casework.dispute_assign_mediator(actor=other, dispute=dispute)
+    with pytest.raises(DomainError, match="Only a lead mediator"):
+        casework.dispute_reassign_mediator(actor=mediator, dispute=dispute, mediator=other,
+                                           reason="Too busy this week.")
+    with pytest.raises(DomainError, match="Say why"):
+        casework.dispute_reassign_mediator(actor=lead, dispute=dispute, mediator=other,
+                                           reason="  ")
+    casework.dispute_reassign_mediator(actor=lead, dispute=dispute, mediator=other,
+                                       reason="Maya is on leave.")
     dispute.refresh_from_db()
     assert dispute.mediator == other
     with pytest.raises(DomainError, match="Only the case's assigned mediator"):
@@ -126,9 +137,10 @@ def test_assign_reassign_recuse_and_the_party_refusal(mediator):
     with pytest.raises(DomainError, match="party to"):
         casework.dispute_assign_mediator(actor=client, dispute=dispute)
     with pytest.raises(DomainError, match="party to"):
-        casework.dispute_assign_mediator(actor=mediator, dispute=dispute, mediator=client)
-    assert [
-        k for k in kinds(contract) if k.startswith("dispute.mediator")] == ["dispute.mediator_assigned", "dispute.mediator_assigned", "dispute.mediator_recused"]
+        casework.dispute_reassign_mediator(actor=lead, dispute=dispute, mediator=client,
+                                           reason="The client volunteered.")
+    assert [k for k in kinds(contract) if k.startswith("dispute.mediator")] == [
+        "dispute.mediator_assigned", "dispute.mediator_reassigned", "dispute.mediator_recused"]
 
 
 def test_proposal_accepted_by_both_resolves_and_finds_fault(mediator, mailoutbox,

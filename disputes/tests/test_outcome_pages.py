@@ -26,7 +26,7 @@ from disputes.tests.test_console import CLAUSE, FINDINGS, in_mediation
 from marketplace.kernel.deadlines import process_deadlines
 from marketplace.kernel.models import Notification
 from marketplace.kernel.money import format_money
-from marketplace.tests.factories import ArbitratorFactory, MediatorFactory
+from marketplace.tests.factories import ArbitratorFactory, MediatorFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -195,14 +195,15 @@ def pages(client, request) -> dict[str, str]:
     if dispute is not None:
         login(client, contract.freelancer)
         shown["dispute room"] = client.get(dispute.get_absolute_url()).content.decode()
-        client.force_login(_case_worker(dispute))
+        login(client, _case_worker(dispute))
         shown["console case view"] = client.get(
             reverse("admin:disputes_dispute_change", args=[dispute.pk])).content.decode()
     return shown
 
 
 def _case_worker(dispute):
-    return dispute.arbitrator or dispute.mediator or MediatorFactory()
+    """Whoever worked the case; a case settled before mediation had none (a superuser)."""
+    return dispute.arbitrator or dispute.mediator or SuperuserFactory()
 
 
 def assert_states_the_recorded_outcome(name: str, html: str, expected: dict | None) -> None:

@@ -10,6 +10,7 @@ from conftest import login
 from disputes.services import casework
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute, make_request
+from marketplace.tests.factories import MediatorFactory
 
 pytestmark = pytest.mark.django_db
 FINDINGS = "Both layouts were delivered; the second needed minor fixes only."
@@ -52,10 +53,15 @@ def test_export_case_includes_dispute_evidence_hashes_and_reasoned_outcome(media
 def test_printable_record_shows_the_reasoning_to_parties_and_case_workers(client, mediator, arbitrator):
     dispute = resolved_case(mediator)
     url = reverse("contracts:record", args=[dispute.contract.pk])
-    for viewer in (dispute.contract.client, mediator, arbitrator):
+    for viewer in (dispute.contract.client, mediator):  # a party, and the case's mediator
         login(client, viewer)
         body = client.get(url).content.decode()
         assert FINDINGS in body and CLAUSE in body and "sha256" in body
+    # case workers who never worked the case: it is none of their business
+    for outsider in (arbitrator, MediatorFactory()):
+        login(client, outsider)
+        response = client.get(url)
+        assert response.status_code == 404 and FINDINGS not in response.content.decode()
 
 
 def test_parties_see_the_reasoning_in_the_dispute_room(client, mediator):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from marketplace.kernel import fsm
 from marketplace.kernel.forms import IdempotentForm
@@ -32,9 +33,9 @@ class Action:
     form_kwargs: Callable | None = None
     # Where to go next, from what the service returned (e.g. the dispute it opened).
     next_url: Callable | None = None
-    # What the flash message says once it is done ("Milestone funded."); by default
-    # "Done: <label>."
-    done_message: str = ""
+    # What the page says once it is done, in words: a text, or a function of what the
+    # service returned (e.g. "Decision recorded; the settlement has been executed.").
+    done: str | Callable | None = None
 
     def make_form(self, obj, user, *args):
         form_class = self.get_form_class()
@@ -47,6 +48,13 @@ class Action:
         if self.moves_money and self.form_class is None:
             return IdempotentForm
         return self.form_class
+
+    def done_message(self, result) -> str:
+        if callable(self.done):
+            return str(self.done(result))
+        if self.done:
+            return str(self.done)
+        return _("Done: %(action)s.") % {"action": self.label}
 
     @property
     def transition_name(self) -> str:

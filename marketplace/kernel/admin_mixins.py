@@ -1,7 +1,10 @@
-"""Admin building blocks: read-only model admins for the record, messages and the ledger, with
-money shown in dollars."""
+"""Admin building blocks: read-only model admins for the record, messages and the ledger (money
+shown in dollars), and the need-to-know scoping of the admins case workers use."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import Q
+from django.http import Http404
 
 from marketplace.kernel.money import format_money
 
@@ -75,3 +78,68 @@ class ReadOnlyInline(MoneyInDollars, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class NeedToKnowMixin:
+    """An admin built for case work: its rows are those `scope(request)` grants the user (a
+    Q over the model), in the list and for every object view. An object outside the scope
+    does not exist for them (404), whatever its id. Every other admin is for superusers only
+    (`marketplace.kernel.console_site`)."""
+
+    for_case_workers = True
+    # The "view on site" shortcut is for superusers; case workers follow the page's links.
+    view_on_site = False
+
+    def scope(self, request) -> Q:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(self.scope(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        found = request.__dict__.setdefault("_need_to_know_objects", {})
+        key = (type(self).__name__, object_id, from_field)
+        if key not in found:
+            found[key] = super().get_object(request, object_id, from_field)
+        if found[key] is None:
+            raise Http404
+        return found[key]
+
+    # --- every read is logged (who, what, when): the app's admin writes the entries --------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self.log_read(request, self.get_object(request, unquote(object_id)))
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            self.log_list_read(request, list(changelist.result_list))
+        return response
+
+    def log_read(self, request, obj) -> None:
+        """Write the access log's entry for opening `obj` (none by default)."""
+
+    def log_list_read(self, request, rows: list) -> None:
+        """Write the access log's entries for a list that showed `rows` (none by default)."""
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or self.in_scope(request, obj)
+
+    def in_scope(self, request, obj) -> bool:
+        """The object permission: whether `obj` is one of the user's rows (asked once per
+        object and request; the admin asks several times per page)."""
+        seen = request.__dict__.setdefault("_need_to_know", {})
+        key = (type(obj), obj.pk)
+        if key not in seen:
+            seen[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
+        return seen[key]
+
+
+class NeedToKnowAdmin(NeedToKnowMixin, ReadOnlyAdmin):
+    """Read-only, and scoped to what the case worker needs to know."""

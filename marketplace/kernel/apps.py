@@ -1,8 +1,9 @@
 """The kernel app: accounts, the record, notifications, the clock, FSM glue, money formatting.
 
 Its app label stays `marketplace` (tables, migrations and `AUTH_USER_MODEL` keep their names).
-Here it wires the post-migrate set-up (staff groups, append-only triggers) and the clock's
-mail sweeps (daily digests, abandoned tasks, stranded mail).
+Here it wires the post-migrate set-up (staff groups, append-only triggers), the clock's mail
+sweeps (daily digests, abandoned tasks, stranded mail), and counts a TOTP enrolment as the
+session's second factor.
 """
 
 from django.apps import AppConfig
@@ -15,7 +16,9 @@ class KernelConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self):
-        from . import signals
+        from allauth.mfa.signals import authenticator_added
+
+        from . import mfa, signals
         from .deadlines import Sweep, register
         from .mail import digest, queue
 
@@ -28,4 +31,4 @@ class KernelConfig(AppConfig):
                                   queue.requeue_abandoned_tasks))
         register(Sweep.in_batches("mail:stranded", queue.stranded_mail,
                                   queue.requeue_stranded_mail))
-
+        authenticator_added.connect(mfa.record_enrolment, dispatch_uid="marketplace.mfa_enrolled")

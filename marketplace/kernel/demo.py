@@ -3,6 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from marketplace.kernel.mfa import enrol_totp
 from marketplace.kernel.models import Role, User
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 (documented demo login, never in production)
@@ -23,6 +24,7 @@ STAFF = [
     ("maya", "Maya", "Mendes", "Mediators"),
     ("arthur", "Arthur", "Arnold", "Arbitrators"),
 ]
+TWO_FACTOR_STAFF = ["maya", "arthur", "admin"]
 
 
 def _verified(user: User) -> User:
@@ -52,4 +54,8 @@ def create_people() -> dict[str, User]:
         username="admin", email="admin@example.com", password=DEMO_PASSWORD, role=Role.STAFF
     )
     people["admin"] = _verified(admin)
+    # Staff sign in with a second factor: the demo's staff are enrolled already, and
+    # `manage.py demo_totp` prints their current codes (DEBUG only).
+    for username in TWO_FACTOR_STAFF:
+        enrol_totp(people[username])
     return people

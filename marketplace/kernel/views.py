@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.forms import ProfileForm
+from marketplace.kernel.mfa import is_enrolled
 from marketplace.kernel.models import Notification
 from marketplace.kernel.services.accounts import account_close
 from marketplace.kernel.services.notifications import mark_all_read
@@ -37,7 +38,8 @@ def profile_settings(request):
         form.save()
         messages.success(request, _("Your profile was saved."))
         return redirect("profile_settings")
-    return render(request, "marketplace/profile_settings.html", {"form": form})
+    return render(request, "marketplace/profile_settings.html", {
+        "form": form, "two_factor_on": is_enrolled(request.user)})
 
 
 @login_required

@@ -83,8 +83,7 @@ def action_view(request, *, obj, action: Action, object_kwarg: str, template: st
                     url = earlier.result_url if earlier is not None else ""
                     already_done(request, url or success_url)
                     return redirect(url or success_url)
-                messages.success(request, action.done_message or _("Done: %(action)s.")
-                                 % {"action": action.label})
+                messages.success(request, action.done_message(result))
                 return redirect(_next_url(action, result, success_url))
     else:
         form = action.make_form(obj, request.user)

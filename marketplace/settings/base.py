@@ -1,5 +1,7 @@
 """Settings shared by every environment, read from the environment where they differ."""
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -29,7 +31,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin as the mediator console: closed to case workers except where they
+    # need to know (marketplace.kernel.console_site).
+    "marketplace.kernel.console_apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -64,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff pass a second factor before any page but enrolling and the challenge.
+    "marketplace.kernel.mfa.StaffSecondFactorMiddleware",
     "marketplace.kernel.middleware.UserTimezoneMiddleware",
 ]
 
@@ -131,6 +138,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
 # Failed logins are limited per address only: a limit per account would let anyone lock a
 # victim out from elsewhere by failing on purpose. Shared across app servers via CACHES.
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/m/ip,30/h/ip"}
+# Two-factor sign-in (allauth MFA): an authenticator app (TOTP) and recovery codes. Staff
+# must use it (marketplace.kernel.mfa); parties may turn it on from their profile.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Marketplace"
+MFA_ADAPTER = "marketplace.kernel.mfa.EncryptingMFAAdapter"
+# The Fernet keys that encrypt the stored TOTP secrets: the first encrypts, every one
+# decrypts (to rotate, put the new key first). Production must set them (production.py);
+# elsewhere a key derived from SECRET_KEY keeps a development database's codes working.
+MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS", "") or [
+    base64.urlsafe_b64encode(hashlib.sha256(f"mfa-encryption:{SECRET_KEY}".encode()).digest())
+    .decode()
+]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

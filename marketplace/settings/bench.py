@@ -5,6 +5,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# A fixed Fernet key: benchmark data is thrown away, nobody's second factor is at stake.
+os.environ.setdefault("MFA_ENCRYPTION_KEYS", "YmVuY2gtb25seS1tZmEta2V5LW5vdC1hLXNlY3JldC0=")
 
 from .production import *  # noqa: F403
 

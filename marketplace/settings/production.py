@@ -2,6 +2,7 @@
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -9,6 +10,19 @@ from .base import *  # noqa: F403
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY (at least 50 random characters) in production.")
+# Staff TOTP secrets are encrypted with these keys: never derived from SECRET_KEY here, so a
+# leaked SECRET_KEY alone does not open them, and rotating SECRET_KEY does not lock staff out.
+if not os.environ.get("MFA_ENCRYPTION_KEYS", "").strip():
+    raise ImproperlyConfigured(
+        "Set MFA_ENCRYPTION_KEYS in production: one or more Fernet keys, comma-separated "
+        "(make one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())').")
+for _key in MFA_ENCRYPTION_KEYS:  # noqa: F405
+    try:
+        Fernet(_key.encode())
+    except ValueError as exc:
+        raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS holds a key that is not a Fernet key "
+                                   "(32 url-safe base64-encoded bytes).") from exc
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

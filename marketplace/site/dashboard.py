@@ -5,6 +5,7 @@ The site is the top layer, so it reads each app's selectors directly."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contracts import selectors as contract_selectors
@@ -123,6 +124,41 @@ def _dispute_items(user) -> list[ActionItem]:
 
 
 PROVIDERS = [_case_items, _dispute_items, _offer_items, _milestone_items, _feedback_items]
+
+
+@dataclass(frozen=True)
+class CaseWork:
+    """A case worker's dashboard: the cases they hold, soonest deadline first, and how many
+    wait in their queue for someone to take them."""
+
+    held: list[ActionItem]
+    waiting_in_queue: int
+
+
+def _held_item(dispute) -> ActionItem:
+    title = dispute.contract.title
+    url = reverse("admin:disputes_dispute_change", args=[dispute.pk])
+    badge = dispute.get_state_display()
+    if dispute.state == "mediation":
+        return ActionItem(_("Propose a resolution: “%(title)s”") % {"title": title},
+                          _("Dispute #%(id)s, in mediation; propose before the SLA ends.")
+                          % {"id": dispute.pk}, url, dispute.sla_due_at, badge)
+    if dispute.state == "proposal":
+        return ActionItem(_("Your proposal on “%(title)s” awaits the parties") % {"title": title},
+                          _("Dispute #%(id)s; silence counts as acceptance at the deadline.")
+                          % {"id": dispute.pk}, url, dispute.deadline_at, badge,
+                          waiting_on_me=False)
+    return ActionItem(_("Decide: “%(title)s”") % {"title": title},
+                      _("Dispute #%(id)s, in arbitration; decide before the SLA ends.")
+                      % {"id": dispute.pk}, url, dispute.sla_due_at, badge)
+
+
+def case_work(user) -> CaseWork | None:
+    """For mediators and arbitrators (staff): "My cases"; None for everyone else."""
+    if not user.is_staff:
+        return None
+    held = [_held_item(d) for d in case_selectors.cases_held_by(user)[:PER_SOURCE]]
+    return CaseWork(held=held, waiting_in_queue=case_selectors.queue_waiting(user).count())
 
 
 # Each source lists at most this many items: the dashboard is a to-do list, not an archive

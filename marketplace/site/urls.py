@@ -7,10 +7,6 @@ from disputes import views as dispute_views
 from marketplace.site import views
 from reputation import views as reputation_views
 
-admin.site.site_header = "Marketplace — mediator console"
-admin.site.site_title = "Mediator console"
-admin.site.index_title = "Cases, contracts and the record"
-
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Before allauth's "accounts/": the account pages of our own (close, profile).

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from marketplace.kernel import clauses, scoring
-from marketplace.site.dashboard import action_items
+from marketplace.site.dashboard import action_items, case_work
 
 
 def dashboard(request):
     if not request.user.is_authenticated:
         return render(request, "marketplace/welcome.html")
+    work = case_work(request.user)
+    if work is not None:  # staff are no party: their dashboard is their cases
+        return render(request, "marketplace/dashboard.html", {"case_work": work})
     items = action_items(request.user)
     return render(request, "marketplace/dashboard.html", {
         "mine": [i for i in items if i.waiting_on_me],

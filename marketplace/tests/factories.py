@@ -63,3 +63,25 @@ class ArbitratorFactory(StaffFactory):
 class SuperuserFactory(StaffFactory):
     username = factory.Sequence(lambda n: f"admin{n}")
     is_superuser = True
+
+
+class LeadMediatorFactory(MediatorFactory):
+    """A mediator who also leads: may reassign cases other mediators hold."""
+
+    username = factory.Sequence(lambda n: f"leadmediator{n}")
+
+    @factory.post_generation
+    def lead(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Lead mediators"))
+
+
+class LeadArbitratorFactory(ArbitratorFactory):
+    """An arbitrator who also leads: may reassign cases other arbitrators hold."""
+
+    username = factory.Sequence(lambda n: f"leadarbitrator{n}")
+
+    @factory.post_generation
+    def lead(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Lead arbitrators"))

@@ -125,19 +125,42 @@ def test_pages_carry_security_headers(client, client_user):
     assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.django_db(databases=[])
-def test_production_settings_pass_check_deploy():
+# A Fernet key (32 url-safe base64 bytes), as `Fernet.generate_key()` makes them.
+MFA_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhlLWNoZWNrLTAwMDE="
+
+
+def _production_check(**environment) -> subprocess.CompletedProcess:
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **{k: v for k, v in os.environ.items()
+           if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "MFA_ENCRYPTION_KEYS")},
         "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
         "ALLOWED_HOSTS": "marketplace.example.com",
+        **environment,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
+
+
+@pytest.mark.django_db(databases=[])
+def test_production_settings_pass_check_deploy():
+    result = _production_check(MFA_ENCRYPTION_KEYS=MFA_KEY)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db(databases=[])
+@pytest.mark.parametrize(("keys", "says"), [
+    (None, "Set MFA_ENCRYPTION_KEYS in production"),
+    ("not-a-fernet-key", "not a Fernet key"),
+])
+def test_production_refuses_to_start_without_a_real_mfa_key(keys, says):
+    """Staff TOTP secrets are encrypted with MFA_ENCRYPTION_KEYS; production never falls back
+    to a key derived from SECRET_KEY, as development does."""
+    result = _production_check(**({} if keys is None else {"MFA_ENCRYPTION_KEYS": keys}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and says in result.stderr
 
 
 def _one_of_each_kind(client_user, freelancer):

@@ -6,10 +6,11 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from conftest import later, login
 from contracts.tests.factories import make_funded_contract
-from disputes.tests.factories import make_dispute, make_request
+from disputes.tests.factories import in_mediation, make_dispute, make_request
 from marketplace.kernel.deadlines import process_deadlines
 from marketplace.kernel.models import Notification
 from marketplace.kernel.times import moment_for
@@ -50,15 +51,16 @@ def test_two_people_read_the_same_deadline_in_their_own_zones(
 
 
 def test_the_console_prints_the_zone_of_its_times(client):
-    dispute = make_dispute()
     mediator = MediatorFactory(timezone="America/New_York")
+    dispute = in_mediation(make_dispute())  # in the mediators' queue
     login(client, mediator)
+    zone = zoneinfo.ZoneInfo("America/New_York")
     html = client.get(reverse("admin:disputes_dispute_change", args=[dispute.pk])).content.decode()
-    opened = dispute.created_at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    opened = dispute.created_at.astimezone(zone)
     assert f"{opened:%Y-%m-%d %H:%M} {opened.tzname()}" in html
     queue = client.get(reverse("admin:disputes_dispute_changelist")).content.decode()
-    due = dispute.deadline_at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
-    assert f"{due:%Y-%m-%d %H:%M} {due.tzname()}" in queue
+    due = dispute.sla_due_at.astimezone(zone)
+    assert f"{date_format(due, 'j M H:i')} {due.tzname()}" in queue
 
 
 def test_the_admin_shows_money_in_dollars(client):

@@ -58,6 +58,15 @@ def browser():
             os.environ[ASYNC_UNSAFE] = previous
 
 
+@pytest.fixture(autouse=True)
+def _no_used_sign_in_codes():
+    """allauth remembers used TOTP codes per user id in the cache, and ids repeat from one
+    test's database to the next: each journey starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A page in its own browser context (own cookies), with URLs relative to the live server."""

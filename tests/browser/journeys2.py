@@ -7,28 +7,51 @@ waits for the message the site shows afterwards.
 """
 
 import re
+import time
 
+from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
+from marketplace.kernel.mfa import current_totp_code, enrol_totp, is_enrolled
+from marketplace.kernel.models import User
 from tests.browser.journeys import expect_cents, expect_message
 
-__all__ = ["console_act", "console_sign_in", "deposit", "leave_feedback"]
+__all__ = ["console_act", "console_sign_in", "deposit", "fresh_totp_code", "leave_feedback"]
 
 
 def console_sign_in(page: Page, username: str, password: str) -> None:
-    """A case worker signs in to the mediator console (the Django admin's own login page)."""
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
+    """A case worker signs in to the mediator console: the admin's login page hands over to
+    the site's, which asks for the password, then for the code of the authenticator app on
+    their phone (computed here from the enrolled secret, as the app would)."""
+    user = User.objects.get(username=username)
+    if not is_enrolled(user):
+        enrol_totp(user)
+    page.goto("/admin/login/?next=/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.fill("#id_login", username)
     page.fill("#id_password", password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.fill("#id_code", fresh_totp_code(user))
+    page.get_by_role("button", name="Sign In").click()
     expect(page.locator("#user-tools")).to_contain_text(username, ignore_case=True)
+
+
+def fresh_totp_code(user) -> str:
+    """The code the authenticator app shows now. allauth accepts each code once per user; if
+    this one was already used (a second sign-in within its 30 seconds), wait for the next."""
+    code = current_totp_code(user)
+    while cache.get(f"allauth.mfa.totp.used?user={user.pk}&code={code}") is not None:
+        time.sleep(1)
+        code = current_totp_code(user)
+    return code
 
 
 def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,
                 check: list[str] | None = None, select: dict[str, str] | None = None,
-                label: str | None = None) -> None:
+                done: str) -> None:
     """On the console's case view: click an action, fill its form, confirm; the admin's
-    message list says "Done: <label>." and the case view is back."""
+    message list says in words what happened (`done`) and the case view is back."""
     page.locator(f"#console-actions a[data-action={action}]").click()
     expect(page.locator("#confirm")).to_be_visible()
     for selector in check or []:
@@ -38,8 +61,7 @@ def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,
     for selector, value in (fill or {}).items():
         page.fill(selector, value)
     page.locator("#confirm").click()
-    expect(page.locator("ul.messagelist")).to_contain_text(
-        f"Done: {label}." if label else "Done:")
+    expect(page.locator("ul.messagelist")).to_contain_text(done)
     expect(page.locator("#case")).to_be_visible()
 
 

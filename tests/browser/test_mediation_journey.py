@@ -102,9 +102,9 @@ def test_mediator_proposes_a_split_and_both_parties_accept(page: Page, browser, 
         expect(maya_page.locator("#console-actions a[data-action=propose]")).to_have_count(0)
 
         # ... takes it, and proposes a split with her findings and the policy clause.
-        console_act(maya_page, "assign_to_me", label="Assign to me")
+        console_act(maya_page, "assign_to_me", done="You now hold this case")
         expect(maya_page.locator("#case-mediator")).to_have_text("Maya Moss")
-        console_act(maya_page, "propose", label="Propose a resolution",
+        console_act(maya_page, "propose", done="Proposal sent to both parties.",
                     check=["input[name=outcome][value=cancel]"],
                     select={"#id_fault": "client", "#id_policy_clause": POLICY},
                     fill={"#id_amount": "312.35", "#id_findings": FINDINGS})

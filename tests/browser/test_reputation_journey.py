@@ -91,6 +91,7 @@ def request_client_fault_cancellation(page: Page, contract_url: str) -> None:
     page.goto(contract_url)
     page.locator("#actions a[data-action=request_cancellation]").click()
     expect(page.locator("h1")).to_have_text("Ask to end this contract")
+    page.wait_for_load_state("load")  # the form's script pre-fills the fault from the reason
     page.select_option("#id_reason", "no_longer_needed")
     expect(page.locator("#id_fault")).to_have_value("client")  # the reason's default fault
     page.fill("#id_amount", "100.00")

@@ -91,7 +91,8 @@ class User(AbstractUser):
 
     @property
     def is_case_worker(self) -> bool:
-        """Mediators and arbitrators may read any contract's record and attachments."""
+        """A mediator or an arbitrator. What they may read is decided case by case (need to
+        know: the cases in their queue or held by them, `disputes.access`), not by this."""
         return self.is_mediator or self.is_arbitrator
 
     @cached_property

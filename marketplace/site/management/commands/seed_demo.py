@@ -37,5 +37,6 @@ class Command(BaseCommand):
             discard_pending_mail(why="demo data: notified in the app only")
         self.stdout.write(self.style.SUCCESS(
             f"Demo data created. Sign in as alice (client), bob (freelancer), maya (mediator) "
-            f"or arthur (arbitrator) with password {demo.DEMO_PASSWORD}."
+            f"or arthur (arbitrator) with password {demo.DEMO_PASSWORD}; staff then type the "
+            f"code `manage.py demo_totp` prints."
         ))
