@@ -72,7 +72,7 @@ class EntryInline(admin.TabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "created_at", "contract", "memo"]
+    list_display = ["seq", "kind", "created_at", "contract", "memo"]
     list_filter = ["kind"]
     search_fields = ["=contract__id", "memo"]
     list_select_related = ["contract"]

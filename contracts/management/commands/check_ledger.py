@@ -7,8 +7,10 @@ from contracts.models.ledger import Account, LedgerTransaction
 
 
 class Command(BaseCommand):
-    help = ("Check that every transaction sums to zero, no account but external is below zero, "
-            "balances match their entries, and each escrow equals its funded milestones.")
+    help = ("Check that every transaction sums to zero; no account but external is below zero; "
+            "balances and every entry's balance-after match the entries; the fees account "
+            "holds exactly the fees charged; every external movement has its deposit or "
+            "withdrawal row; each escrow equals its funded milestones; the ledger chain is intact.")
 
     def handle(self, *args, **options):
         problems = ledger_problems()
