@@ -2,6 +2,8 @@
 SQL as the database owner could, and the check names what broke. Also: the ledger chain
 links every transaction, deposits and withdrawals have their own rows."""
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import call_command
 
@@ -20,7 +22,7 @@ from contracts.ledger_checks import (
 from contracts.models import Account, Deposit, Entry, LedgerTransaction, Withdrawal
 from contracts.services.milestones import milestone_approve
 from contracts.services.wallets import wallet_withdraw
-from contracts.tests.factories import deposit, make_funded_contract, new_key
+from contracts.tests.factories import make_funded_contract, new_key
 from marketplace.tests.tamper import sql, triggers_dropped
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,7 @@ def test_every_transaction_is_a_link_of_one_chain_and_the_head_holds_the_last(pa
     txns = list(LedgerTransaction.objects.order_by("seq"))
     assert [t.seq for t in txns] == list(range(1, len(txns) + 1))
     assert txns[0].prev_hash == GENESIS_HASH
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(txns, txns[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(txns))
     assert ledger_head() == (txns[-1].seq, txns[-1].hash)
     assert ledger_problems() == []
 
