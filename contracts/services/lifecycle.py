@@ -13,6 +13,7 @@ from marketplace.kernel.services.record import record_event
 
 from .common import lock_contract
 from .milestones import void_pending_milestones
+from .record_copies import send_record_copies
 
 
 def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
@@ -24,6 +25,7 @@ def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
                  from_state=from_state, to_state=contract.state,
                  text=text + (f" {len(voided)} unfunded milestone(s) voided." if voided else ""),
                  data={"voided_milestones": [m.pk for m in voided]})
+    send_record_copies(contract)
     reputation_changed.send(sender=Contract, users=contract.parties)
     return contract
 

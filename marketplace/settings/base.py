@@ -164,6 +164,16 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Signed checkpoints of the record and the ledger (`manage.py record_checkpoint`, hourly from
+# cron): written to CHECKPOINT_DIR, which must not be reachable with the database's
+# credentials (another volume or host; README). The private key is needed only where
+# record_checkpoint runs, never by the web app, which publishes the public keys on /policy/:
+# comma-separated base64 raw keys, a retired one followed by @ and its retirement time
+# (KEY@2026-12-01T00:00:00Z). The key signing checkpoints must be published and not retired.
+CHECKPOINT_DIR = Path(os.environ.get("CHECKPOINT_DIR", BASE_DIR / "checkpoints"))
+CHECKPOINT_SIGNING_KEY = os.environ.get("CHECKPOINT_SIGNING_KEY", "")
+CHECKPOINT_PUBLIC_KEYS = env_list("CHECKPOINT_PUBLIC_KEYS", "")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -9,6 +9,10 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="marketplace-test-media-")
+# Checkpoints go to a folder of their own per run, signed by a key known only to the tests.
+CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="marketplace-test-checkpoints-"))  # noqa: F405
+CHECKPOINT_SIGNING_KEY = "mY2jFYxU5z7Yt7HOoIm/bqmOuJAyam7sbpk0bhwb4bc="
+CHECKPOINT_PUBLIC_KEYS = ["gjIQJUj2PifBxXuLy6fl2TpPxUSiw9vCpsNHoOVmejo="]
 ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
 # Rate limits are tested on their own, with their own cache; elsewhere they only add noise.

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from marketplace.kernel import scoring
+from marketplace.kernel.checkpoints import published_keys
 from marketplace.site.dashboard import action_items
 
 
@@ -24,7 +25,9 @@ def policy(request):
     points = {key: f"{value:+d}" for key, value in scoring.POINTS.items()}
     points.update(base=scoring.BASE, rating_step=scoring.POINTS["rating_step"],
                   recent=scoring.RECENT)
-    return render(request, "marketplace/policy.html", {"policy": settings, "scoring": points})
+    return render(request, "marketplace/policy.html", {
+        "policy": settings, "scoring": points, "checkpoint_keys": published_keys(),
+    })
 
 
 @never_cache

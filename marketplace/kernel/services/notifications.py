@@ -10,11 +10,13 @@ from django.utils import timezone
 from marketplace.kernel.models import Notification
 
 
-def notify(*, user, text: str, url: str = "", contract=None, key: str | None = None) -> bool:
+def notify(*, user, text: str, url: str = "", contract=None, key: str | None = None,
+           details: str = "") -> bool:
     """Create an in-app notification and queue its email for after commit.
 
     With a `key`, the same user is notified at most once for it (reminders); returns False
-    when it was already sent.
+    when it was already sent. `details` go into the email only (a copy to keep, too long for
+    the in-app list).
     """
     if user is None or not user.is_active:
         return False
@@ -36,7 +38,7 @@ def notify(*, user, text: str, url: str = "", contract=None, key: str | None = N
         )
     if user.email:
         link = f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
-        body = f"{text}\n\n{link}\n\n— Marketplace"
+        body = "\n\n".join(part for part in (text, details, link, "— Marketplace") if part)
         transaction.on_commit(
             lambda: send_mail(
                 subject=f"[Marketplace] {text[:80]}",
