@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -126,6 +127,8 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
     - declined / withdrawn / expired: the offer was refused, taken back, or left unanswered.
     - closed: ended for inactivity (no escrow, no activity for DORMANT_CONTRACT_DAYS), no fault.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts_as_client"

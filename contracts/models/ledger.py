@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.ledger_chain import GENESIS_HASH, ChainedTransaction, Leg, account_label
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.models import AppendOnlyModel
 from marketplace.kernel.money import format_money
 
@@ -25,6 +26,8 @@ class AccountKind(models.TextChoices):
 
 
 class Account(models.Model):
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
+
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -124,6 +127,8 @@ class LedgerHead(models.Model):
     Locked by every posting after the accounts it moves (the last lock taken), so links are
     written one at a time; a removed tail no longer matches it.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)

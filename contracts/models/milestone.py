@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -85,6 +86,8 @@ class Milestone(ConcurrentTransitionMixin, WithDeadline):
     - settled: a settlement divided its escrow (cents each way recorded here).
     - void: never funded, and the contract ended.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="milestones"

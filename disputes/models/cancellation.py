@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault, reason_label
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import AppendOnlyModel, WithDeadline
 
@@ -130,6 +131,8 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     - lapsed: a denial was not disputed in time; the contract continues.
     - disputed: a dispute holds the case.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="cancellation_requests"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -209,6 +210,8 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
       decision; the outcome has executed.
     - withdrawn: the disputing party gave up before a decision.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
                                  related_name="disputes")
@@ -450,6 +453,8 @@ class SettlementOffer(ConcurrentTransitionMixin, models.Model):
     proposal or arbitration, or the dispute closed otherwise).
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
+
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="offers")
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                 related_name="+")
@@ -488,6 +493,8 @@ class Proposal(models.Model):
     The parties' answers to a proposal are recorded here (`client_response`,
     `freelancer_response`); a decision needs none.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="proposals")
     kind = models.CharField(max_length=16, choices=ProposalKind.choices)

@@ -86,18 +86,32 @@ TEMPLATES = [
 # A SQLite file in the project folder is the embedded default for a first run. IMMEDIATE
 # transactions take the write lock at BEGIN, so two writers queue instead of failing midway:
 # that is how SQLite serialises what PostgreSQL does with row locks.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+def database(url: str) -> dict:
+    settings = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        settings["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return settings
+
+
+# On PostgreSQL two roles: the app and the sweeper connect as DATABASE_URL's role, which holds
+# only the privileges the models declare (no DDL, no TRUNCATE, no UPDATE or DELETE of
+# append-only rows); `manage.py migrate` connects as MIGRATE_DATABASE_URL's role, which owns
+# the tables, and grants the app role its privileges. Without MIGRATE_DATABASE_URL (SQLite,
+# development) both are the same.
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL") or DATABASE_URL
+DATABASES = {"default": database(DATABASE_URL)}
+DATABASE_OWNER = database(MIGRATE_DATABASE_URL)
+DATABASE_APP_ROLE = (
+    DATABASES["default"]["USER"]
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DATABASES["default"]["USER"] != DATABASE_OWNER["USER"]
+    else ""
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "marketplace.User"

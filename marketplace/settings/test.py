@@ -25,8 +25,14 @@ if os.environ.get("TEST_SQL_LOG"):
         "loggers": {"django.db.backends": {"level": "DEBUG", "handlers": ["console"]}},
     }
 
+# The suite runs as the owner: it creates and migrates the test database (which grants the
+# app role its privileges) and empties it between tests with TRUNCATE. The privilege tests
+# connect as the app role (APP_DATABASE), as do the app servers and sweepers that the cluster
+# and fault tests start.
+APP_DATABASE = DATABASES["default"]  # noqa: F405
+DATABASES = {"default": DATABASE_OWNER}  # noqa: F405
 # Each run gets its own PostgreSQL test database, so runs side by side never collide.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
     }

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 
 
@@ -31,6 +32,8 @@ def is_poster(job, user) -> bool:
 class Job(ConcurrentTransitionMixin, models.Model):
     """A job a client posted. States: open (taking applications), filled (an applicant was
     hired: an offer was made), closed (the client took it down)."""
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="jobs")
@@ -83,6 +86,8 @@ def job_is_open(application) -> bool:
 class Application(ConcurrentTransitionMixin, models.Model):
     """A freelancer's application: a cover note and a price. States: pending, hired (an offer
     was created), not_selected (another applicant was hired), withdrawn."""
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications")
     freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -3,10 +3,14 @@
 from django.conf import settings
 from django.db import models
 
+from ..db_privileges import KEPT
+
 
 class Notification(models.Model):
     """Something that asks the user to look or act. `key` makes a reminder idempotent: the
     same key is never notified twice to the same user."""
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
