@@ -1,13 +1,16 @@
-"""Kernel forms: sign-up with a role and time zone, the profile form, and the one-time key
-that every money-moving form carries."""
+"""Kernel forms: sign-up with a role and time zone (throttled), the profile form, and the
+one-time key that every money-moving form carries. (allauth builds its sign-up form on ours,
+so allauth's forms are extended in `account_forms`, not here.)"""
 
 import uuid
 import zoneinfo
 
+from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.kernel.models import Role, User
+from marketplace.kernel.throttle import SIGNUP
 
 SIGNUP_ROLES = [(Role.CLIENT, _("I want to hire (client)")),
                 (Role.FREELANCER, _("I want to work (freelancer)"))]
@@ -28,6 +31,19 @@ class SignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+
+    def clean(self):
+        data = super().clean()
+        # Counted per (address, email) and per address, refused or not (an address already
+        # registered is a refusal that mails its owner); allauth's view sets the request.
+        request = context.request
+        email = str(data.get("email") or self.data.get(self.add_prefix("email")) or "").strip()
+        if request is not None and email:
+            refusal = SIGNUP.refusal(request, email)
+            if refusal:
+                raise forms.ValidationError(refusal, code="throttled")
+            SIGNUP.count(request, email)
+        return data
 
     def signup(self, request, user):
         user.role = self.cleaned_data["role"]

@@ -136,22 +136,49 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.kernel.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
-# Failed logins are limited per address only: a limit per account would let anyone lock a
-# victim out from elsewhere by failing on purpose. Shared across app servers via CACHES.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/m/ip,30/h/ip"}
+ACCOUNT_ADAPTER = "marketplace.kernel.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "marketplace.kernel.account_forms.ResetPasswordForm"}
+# Failed logins, sign-ups, password resets and messages are throttled by the kernel
+# (marketplace.kernel.throttle), per (address, account) and more loosely per address, in a
+# cache all app servers share; allauth's own limits for these are per address only and kept
+# in each process's memory, so they are switched off. Its other limits (per user, on
+# changing one's own password or email) stay as they are.
+ACCOUNT_RATE_LIMITS = {"login": "", "login_failed": "", "signup": "", "reset_password": ""}
+# "count/seconds": per (address, account), and per address over all accounts. The account is
+# the login typed, the email signing up or asking for a reset, and the poster of a message.
+THROTTLES = {
+    "login_failed": {"account": "5/900", "address": "100/3600"},
+    "signup": {"account": "3/3600", "address": "30/3600"},
+    "password_reset": {"account": "3/3600", "address": "30/3600"},
+    "message": {"account": "30/600", "address": "300/3600"},
+}
+THROTTLE_CACHE = "throttle"
+# How many proxies you run in front of the app that append to X-Forwarded-For (a TLS proxy or
+# load balancer: 1). With 0 the client is REMOTE_ADDR; behind a proxy that would be the proxy
+# itself for everyone, so set it wherever the app runs behind one (README, Configuration).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# One cache for every app server when REDIS_URL is set (rate limits must be shared);
-# a per-process memory cache otherwise (development, tests).
+# The default cache is Redis when REDIS_URL is set, else each process's memory. Throttles
+# have their own alias, shared by every app server and worker: Redis (own key prefix) when
+# REDIS_URL is set, else a table in the database (created by `manage.py migrate`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["REDIS_URL"]}
-        if os.environ.get("REDIS_URL")
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+              "LOCATION": "marketplace_throttle"}
+    ),
 }
 
 LANGUAGE_CODE = "en-us"

@@ -15,8 +15,10 @@ CHECKPOINT_SIGNING_KEY = "mY2jFYxU5z7Yt7HOoIm/bqmOuJAyam7sbpk0bhwb4bc="
 CHECKPOINT_PUBLIC_KEYS = ["gjIQJUj2PifBxXuLy6fl2TpPxUSiw9vCpsNHoOVmejo="]
 ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
-# Rate limits are tested on their own, with their own cache; elsewhere they only add noise.
+# Rate limits and throttles are tested on their own (marketplace/tests/test_throttle.py);
+# elsewhere they only add noise.
 ACCOUNT_RATE_LIMITS = False
+THROTTLES = {}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 if os.environ.get("TEST_SQL_LOG"):
     LOGGING = {

@@ -1,7 +1,9 @@
 """`migrate` as the owner of the tables: Django's own command, run on MIGRATE_DATABASE_URL's
-role (the app connects with fewer rights and could not create or alter a table). After it,
-the post-migrate handler grants the app role its declared privileges."""
+role (the app connects with fewer rights and could not create or alter a table). It creates
+the database cache table of the throttles first (when they are kept in the database), so the
+post-migrate handler's grants to the app role cover it too."""
 
+from django.core.management import call_command
 from django.core.management.commands import migrate
 
 from marketplace.kernel.db_roles import as_owner
@@ -12,4 +14,6 @@ class Command(migrate.Command):
 
     def handle(self, *args, **options):
         with as_owner(options["database"]):
+            if not (options["plan"] or options["check_unapplied"]):
+                call_command("createcachetable", database=options["database"], verbosity=0)
             return super().handle(*args, **options)

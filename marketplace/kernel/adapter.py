@@ -1,0 +1,34 @@
+"""allauth's account adapter, adjusted: failed logins are throttled per (address, account) and
+per address in the shared throttle cache, and the client's address comes from
+`marketplace.kernel.throttle.client_address` (trusted proxies only, never a 500)."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.forms import ValidationError
+
+from marketplace.kernel.throttle import LOGIN_FAILED, client_address
+
+
+def _account_of(credentials: dict) -> str:
+    """The account a login names, whichever way it was typed (username or email): its id when
+    it exists, so both ways count together; the typed text otherwise."""
+    typed = (credentials.get("email") or credentials.get("username") or "").strip()
+    user_id = (get_user_model().objects.filter(Q(username__iexact=typed) | Q(email__iexact=typed))
+               .values_list("pk", flat=True).first() if typed else None)
+    return f"user:{user_id}" if user_id else f"login:{typed.lower()}"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials) -> None:
+        self._throttled_account = _account_of(credentials)
+        refusal = LOGIN_FAILED.refusal(request, self._throttled_account)
+        if refusal:
+            raise ValidationError(refusal, code="too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials) -> None:
+        LOGIN_FAILED.count(request, getattr(self, "_throttled_account", None)
+                           or _account_of(credentials))
+
+    def get_client_ip(self, request) -> str:
+        return client_address(request)
