@@ -13,6 +13,7 @@ from disputes.forms import DecisionForm, ExtendDeadlineForm, ReasonedOutcomeForm
 from disputes.services import casework
 from disputes.services.disputes import can_write, dispute_message
 from marketplace.kernel.actions import Action
+from marketplace.kernel.input import Form
 from marketplace.kernel.models import User
 from marketplace.kernel.money import to_cents
 
@@ -52,7 +53,7 @@ def _message(*, actor, dispute, body, files):
     return dispute_message(actor=actor, dispute=dispute, body=body, files=files)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(Form):
     mediator = forms.ModelChoiceField(label=_lazy("Give the case to"), queryset=User.objects.none())
 
     def __init__(self, *args, dispute=None, **kwargs):

@@ -818,7 +818,7 @@ BAD_FORMS = [
     ("counter", {"amount": "500.01", "fault": "none", "message": "All of it, and a cent."},
      "At most the $500.00 in escrow."),
     ("counter", {"amount": "-1.00", "fault": "none", "message": "Less than nothing."},
-     "greater than or equal to 0"),
+     "Write the amount like 1500.00"),
     ("counter", {"amount": "10.00", "fault": "everyone", "message": "Whose fault?"},
      "Select a valid choice."),
     ("counter", {"amount": "10.00", "fault": "none", "message": ""}, "This field is required."),

@@ -4,10 +4,11 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.core import context
 from django import forms
 
+from marketplace.kernel.input import PlainTextMixin
 from marketplace.kernel.throttle import PASSWORD_RESET
 
 
-class ResetPasswordForm(AllauthResetPasswordForm):
+class ResetPasswordForm(PlainTextMixin, AllauthResetPasswordForm):
     """allauth's request for a reset link, throttled per (address, email) and per address, so
     nobody can flood an inbox, while the owner of the address can still ask from elsewhere."""
 

@@ -1,12 +1,15 @@
 """allauth's account adapter, adjusted: failed logins are throttled per (address, account) and
-per address in the shared throttle cache, and the client's address comes from
-`marketplace.kernel.throttle.client_address` (trusted proxies only, never a 500)."""
+per address in the shared throttle cache, the client's address comes from
+`marketplace.kernel.throttle.client_address` (trusted proxies only, never a 500), and
+usernames that closed accounts use as pseudonyms cannot be taken at sign-up."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms import ValidationError
+from django.utils.translation import gettext as _
 
+from marketplace.kernel.services.accounts import CLOSED_PREFIX
 from marketplace.kernel.throttle import LOGIN_FAILED, client_address
 
 
@@ -32,3 +35,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request) -> str:
         return client_address(request)
+
+    def clean_username(self, username, shallow=False):
+        if username.lower().startswith(CLOSED_PREFIX):
+            raise ValidationError(
+                _("Usernames that begin with “%(prefix)s” are kept for closed accounts; choose "
+                  "another.") % {"prefix": CLOSED_PREFIX}, code="reserved")
+        return super().clean_username(username, shallow=shallow)

@@ -9,6 +9,7 @@ from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.kernel.input import Form, ModelForm
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.throttle import SIGNUP
 
@@ -21,7 +22,7 @@ def timezone_choices():
             if "/" in name or name == "UTC"]
 
 
-class SignupForm(forms.Form):
+class SignupForm(Form):
     """Extra sign-up fields; allauth calls `signup()` after creating the user."""
 
     role = forms.ChoiceField(label=_("I am joining as"), choices=SIGNUP_ROLES,
@@ -51,7 +52,7 @@ class SignupForm(forms.Form):
         user.save(update_fields=["role", "timezone"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"))
 
     class Meta:
@@ -70,7 +71,7 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class IdempotentForm(forms.Form):
+class IdempotentForm(Form):
     """A money-moving form: its one-time key makes a double click or a retry act once."""
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)

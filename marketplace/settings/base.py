@@ -51,11 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body or the session: too large, or unusable input, is refused.
+    "marketplace.kernel.middleware.RequestSizeMiddleware",
+    "marketplace.kernel.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.kernel.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -201,7 +205,12 @@ STORAGES = {
 # Uploaded files are never served from MEDIA_URL: only a permission-checked view reads them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_PERMISSIONS = 0o640
-# Let a request carry one maximal attachment plus the form around it.
+# The largest legitimate request: a message with its most files, each of the largest size,
+# plus 1 MB for the rest of the form. A larger body is refused (413) on its declared length
+# before it is read (kernel.middleware.RequestSizeMiddleware); a proxy in front should refuse
+# it too (README: client_max_body_size).
+MAX_REQUEST_BYTES = (ATTACHMENTS_PER_MESSAGE * ATTACHMENT_MAX_MB + 1) * 1024 * 1024  # noqa: F405
+# Text fields of a form (files are not counted here; they are spooled to disk past this size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
