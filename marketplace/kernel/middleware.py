@@ -47,13 +47,13 @@ class RequestSizeMiddleware:
         except ValueError:
             return _plain_page(400, _("Bad request"), _("The request's length is not a number."))
         if length > settings.MAX_REQUEST_BYTES:
-            response = _plain_page(413, _("Too large"), _(
+            # The server, not the app, closes the connection on an unread body (WSGI forbids
+            # the app a Connection header).
+            return _plain_page(413, _("Too large"), _(
                 "This request is larger than the %(mb)s MB we accept: at most %(files)s files "
                 "of %(each)s MB each can go with a message.") % {
                 "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024),
                 "files": settings.ATTACHMENTS_PER_MESSAGE, "each": settings.ATTACHMENT_MAX_MB})
-            response["Connection"] = "close"
-            return response
         return self.get_response(request)
 
 
