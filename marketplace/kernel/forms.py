@@ -33,23 +33,29 @@ class SignupForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
 
+    def _email(self) -> str:
+        return str(self.cleaned_data.get("email") or self.data.get(self.add_prefix("email"))
+                   or "").strip()
+
     def clean(self):
         data = super().clean()
-        # Counted per (address, email) and per address, refused or not (an address already
-        # registered is a refusal that mails its owner); allauth's view sets the request.
-        request = context.request
-        email = str(data.get("email") or self.data.get(self.add_prefix("email")) or "").strip()
+        # Throttled per (address, email) and per address (allauth's view sets the request).
+        # What counts is an account made (signup below) or an address or name refused as
+        # taken (probing who is registered); a mistyped password costs nothing.
+        request, email = context.request, self._email()
         if request is not None and email:
             refusal = SIGNUP.refusal(request, email)
             if refusal:
                 raise forms.ValidationError(refusal, code="throttled")
-            SIGNUP.count(request, email)
+            if {"email", "username"} & set(self.errors):
+                SIGNUP.count(request, email)
         return data
 
     def signup(self, request, user):
         user.role = self.cleaned_data["role"]
         user.timezone = self.cleaned_data["timezone"]
         user.save(update_fields=["role", "timezone"])
+        SIGNUP.count(request, self._email())
 
 
 class ProfileForm(ModelForm):

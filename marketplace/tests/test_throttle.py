@@ -156,6 +156,16 @@ def test_signups_for_one_email_are_stopped_and_others_can_still_sign_up():
 
 
 @throttled
+def test_mistyped_passwords_at_sign_up_cost_nothing():
+    for _ in range(5):
+        bad = Client(REMOTE_ADDR=A).post(reverse("account_signup"), {
+            "email": "careful@example.com", "username": "careful", "password1": "a-Long-pass-123",
+            "password2": "a-Long-pass-124", "role": "client", "timezone": "UTC"})
+        assert bad.status_code == 200 and TOO_MANY_SIGNUPS not in bad.content.decode()
+    assert sign_up(A, "careful@example.com", "careful").status_code == 302
+
+
+@throttled
 def test_mass_signups_from_one_address_are_stopped_there_only():
     for i in range(6):
         assert sign_up(A, f"bot{i}@example.com", f"bot{i}").status_code == 302
