@@ -42,3 +42,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 _("Usernames that begin with “%(prefix)s” are kept for closed accounts; choose "
                   "another.") % {"prefix": CLOSED_PREFIX}, code="reserved")
         return super().clean_username(username, shallow=shallow)
+
+
+def forgive_failed_logins(sender, request, user, **kwargs):
+    """allauth's `password_reset` signal: a reset through the mailed link proves the owner, so
+    the failed attempts counted for that account from their address are forgotten."""
+    LOGIN_FAILED.forget(request, f"user:{user.pk}")

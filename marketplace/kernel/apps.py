@@ -14,7 +14,12 @@ class KernelConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self):
-        from . import signals
+        from allauth.account.signals import password_reset
+
+        from . import adapter, signals
+
+        password_reset.connect(adapter.forgive_failed_logins,
+                               dispatch_uid="marketplace.forgive_failed_logins")
 
         # Connected without a sender: the handler waits for the last app's signal, so every
         # app's permissions and tables exist, including apps added later.

@@ -4,6 +4,7 @@ out; the counts live in a cache every worker shares; the address comes from X-Fo
 only through the trusted proxies."""
 
 import pytest
+from allauth.account.signals import password_reset
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
@@ -97,6 +98,15 @@ def test_a_guesser_is_stopped_and_nobody_else_is_locked_out(alice, bob):
     # and bob's own slip from the guesser's address counts for bob only
     assert TOO_MANY_LOGINS not in sign_in(A, "bob", "typo").content.decode()
     assert User.objects.get(pk=alice.pk).is_active
+
+
+@throttled
+def test_a_password_reset_by_the_owner_forgives_their_failed_attempts(alice):
+    for i in range(5):
+        sign_in(A, "alice", f"forgotten-{i}")
+    assert TOO_MANY_LOGINS in sign_in(A, "alice", PASSWORD).content.decode()
+    password_reset.send(sender=User, request=RequestFactory().get("/", REMOTE_ADDR=A), user=alice)
+    assert sign_in(A, "alice", PASSWORD).status_code == 302
 
 
 @throttled
