@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from contracts.checkpoints import record_checkpoint
@@ -312,3 +313,24 @@ def test_the_policy_page_publishes_the_keys_and_their_retirement(client, setting
         key = checkpoints.parse_public_key(public)
         assert key.kid in body and public in body
     assert "retired on" in body and "in use" in body
+
+
+def test_an_unreadable_checkpoint_folder_never_stops_a_contract_from_ending(
+        history, monkeypatch, mailoutbox, django_capture_on_commit_callbacks):
+    first, _second = history
+    record_checkpoint()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("not for the web app")
+
+    monkeypatch.setattr(checkpoints.Path, "open", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        contract_complete(actor=first.client, contract=first)
+    bodies = [m.body for m in mailoutbox if "ends at event" in m.body]
+    assert len(bodies) == 2 and "No signed checkpoint has been made yet" in bodies[0]
+
+
+def test_malformed_public_keys_stop_the_start_up_checks(settings):
+    settings.CHECKPOINT_PUBLIC_KEYS = ["not-a-key"]
+    with pytest.raises(SystemCheckError, match=r"marketplace\.E001"):
+        call_command("check")

@@ -16,7 +16,7 @@ class KernelConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import password_reset
 
-        from . import adapter, signals
+        from . import adapter, checkpoints, signals  # noqa: F401  (checkpoints: its system check)
 
         password_reset.connect(adapter.forgive_failed_logins,
                                dispatch_uid="marketplace.forgive_failed_logins")

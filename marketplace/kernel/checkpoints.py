@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -28,9 +29,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.utils.dateparse import parse_datetime
 
 FORMAT = "marketplace-checkpoint/1"
+logger = logging.getLogger(__name__)
 FILE_PATTERN = re.compile(r"^checkpoint-(\d{8})\.jsonl$")
 
 
@@ -101,6 +104,17 @@ def parse_public_key(entry: str) -> PublicKey:
 
 def published_keys() -> list[PublicKey]:
     return [parse_public_key(entry) for entry in settings.CHECKPOINT_PUBLIC_KEYS if entry.strip()]
+
+
+@register(Tags.security)
+def check_public_keys(app_configs, **kwargs) -> list[CheckMessage]:
+    """At start-up (`manage.py check`, runserver, migrate): the published keys must parse."""
+    try:
+        published_keys()
+    except CheckpointError as exc:
+        return [Error(str(exc), id="marketplace.E001",
+                      hint="CHECKPOINT_PUBLIC_KEYS: base64 public keys, optionally @retirement.")]
+    return []
 
 
 def public_key_of(private_key: Ed25519PrivateKey) -> bytes:
@@ -252,12 +266,17 @@ def latest(directory: Path | None = None) -> Checkpoint | None:
 
 def latest_envelope(directory: Path | None = None) -> str | None:
     """The newest checkpoint's signed statement alone (its first line), without reading the
-    heads: what goes into the mail a party keeps when a contract ends."""
-    files = checkpoint_files(directory)
-    if not files:
+    heads: what goes into the mail a party keeps when a contract ends. None when there is
+    none, or the folder cannot be read (the ending of a contract never fails over it)."""
+    try:
+        files = checkpoint_files(directory)
+        if not files:
+            return None
+        with files[-1].open(encoding="utf-8") as handle:
+            return handle.readline().strip() or None
+    except (OSError, UnicodeDecodeError):
+        logger.exception("the latest checkpoint could not be read")
         return None
-    with files[-1].open(encoding="utf-8") as handle:
-        return handle.readline().strip()
 
 
 def next_number(directory: Path | None = None) -> int:

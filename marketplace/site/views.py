@@ -1,6 +1,7 @@
 """The site's own pages: the dashboard (or the welcome page), the policy, health, robots,
 and the server-error page (503 while the database is unreachable)."""
 
+import logging
 import sys
 
 from django.conf import settings
@@ -14,10 +15,11 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from marketplace.kernel import scoring
-from marketplace.kernel.checkpoints import published_keys
+from marketplace.kernel.checkpoints import CheckpointError, published_keys
 from marketplace.site.dashboard import action_items
 
 RETRY_AFTER_SECONDS = 30
+logger = logging.getLogger(__name__)
 
 
 def dashboard(request):
@@ -34,8 +36,13 @@ def policy(request):
     points = {key: f"{value:+d}" for key, value in scoring.POINTS.items()}
     points.update(base=scoring.BASE, rating_step=scoring.POINTS["rating_step"],
                   recent=scoring.RECENT)
+    try:
+        keys = published_keys()
+    except CheckpointError:  # misconfigured: the start-up check (marketplace.E001) says how
+        logger.exception("CHECKPOINT_PUBLIC_KEYS cannot be read")
+        keys = []
     return render(request, "marketplace/policy.html", {
-        "policy": settings, "scoring": points, "checkpoint_keys": published_keys(),
+        "policy": settings, "scoring": points, "checkpoint_keys": keys,
     })
 
 
