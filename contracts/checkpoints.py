@@ -129,5 +129,5 @@ def final_record_text(contract: Contract) -> str:
         lines += ["The latest signed checkpoint of every record and of the ledger (Ed25519; the",
                   "public keys are on the policy page):", envelope]
     else:
-        lines += ["No signed checkpoint has been made yet; this digest is your anchor."]
+        lines += ["No signed checkpoint could be included; this digest is your anchor."]
     return "\n".join(lines)

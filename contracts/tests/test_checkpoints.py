@@ -291,7 +291,7 @@ def test_without_any_checkpoint_the_mail_says_the_digest_is_the_anchor(
         contract_complete(actor=first.client, contract=first)
     bodies = [m.body for m in mailoutbox if "final SHA-256" in m.body or "ends at event" in m.body]
     assert len(bodies) == 2
-    assert all("No signed checkpoint has been made yet" in body for body in bodies)
+    assert all("No signed checkpoint could be included" in body for body in bodies)
 
 
 def test_an_offer_that_ends_unanswered_sends_no_record_copy(mailoutbox,
@@ -327,7 +327,7 @@ def test_an_unreadable_checkpoint_folder_never_stops_a_contract_from_ending(
     with django_capture_on_commit_callbacks(execute=True):
         contract_complete(actor=first.client, contract=first)
     bodies = [m.body for m in mailoutbox if "ends at event" in m.body]
-    assert len(bodies) == 2 and "No signed checkpoint has been made yet" in bodies[0]
+    assert len(bodies) == 2 and "No signed checkpoint could be included" in bodies[0]
 
 
 def test_malformed_public_keys_stop_the_start_up_checks(settings):
