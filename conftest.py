@@ -2,9 +2,12 @@
 
 import os
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from marketplace.tests.factories import (
@@ -19,6 +22,9 @@ from marketplace.tests.mfa import pass_second_factor
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "breaks_records: the test tampers with the record on purpose; skip the check"
+    )
+    config.addinivalue_line(
+        "markers", "as_owner: the test does what only the owner role may (DDL, migrate)"
     )
 
 
@@ -115,6 +121,51 @@ def pytest_runtest_call(item):
 
 
 IS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def app_role_environment(connection) -> dict:
+    """Environment for an app server or sweeper started by a test: the test database, reached
+    as the app's role (DATABASE_URL), as in production; the owner's role only if there is
+    no other."""
+    app = settings.APP_DATABASE
+    password = f":{quote(app['PASSWORD'], safe='')}" if app["PASSWORD"] else ""
+    url = (f"postgres://{quote(app['USER'], safe='')}{password}@{app['HOST'] or '127.0.0.1'}:"
+           f"{app['PORT'] or 5432}/{connection.settings_dict['NAME']}")
+    return {"DATABASE_URL": url, "MIGRATE_DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings.test"}
 postgres_only = pytest.mark.skipif(
     not IS_POSTGRES, reason="needs PostgreSQL (row locks, concurrent transactions)"
 )
+
+
+
+def _runs_in_a_test_transaction(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return False
+    transactional = marker is not None and (marker.kwargs.get("transaction")
+                                            or (marker.args and marker.args[0]))
+    no_database = marker is not None and marker.kwargs.get("databases") == []
+    return not (transactional or no_database or {"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def as_app_role(request):
+    """On PostgreSQL with an app role of its own, a test runs as that role (SET LOCAL ROLE in
+    the test's transaction), so every service, page and sweep in the suite proves that the
+    privileges the models declare are enough. The owner created the database and keeps what
+    only it may do: tests that drop triggers or migrate are marked `as_owner` (or
+    `breaks_records`), and tests that commit (transaction=True) flush with TRUNCATE."""
+    role = settings.DATABASE_APP_ROLE
+    if (not role or not IS_POSTGRES or not _runs_in_a_test_transaction(request)
+            or request.node.get_closest_marker("as_owner")
+            or request.node.get_closest_marker("breaks_records")):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    # The owner may take the app role only if it was made a member (bin/db-roles does).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_has_role(current_user, %s, 'MEMBER')", [role])
+        if cursor.fetchone()[0]:
+            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
+    yield

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
+from contracts.ledger_chain import Leg, account_label, transaction_hash
+from contracts.models import Account, LedgerHead
 from marketplace.kernel.models.record import GENESIS_HASH
 
 SKILLS = ["Django", "Python", "PostgreSQL", "React", "TypeScript", "Figma", "Docker", "AWS",
@@ -149,8 +151,6 @@ def due_items(clients, freelancers, offers: int, releases: int, seed: str = "due
     """`offers` offers past their answer deadline, and `releases` submitted milestones past
     their review period on active contracts, each paid into escrow by a real deposit and
     funding in the ledger (so check_ledger holds before and after the sweep)."""
-    from contracts.models import Account
-
     rng = random.Random(seed)
     past = NOW - timedelta(minutes=5)
     start_id = _next_id("contracts_contract")
@@ -172,30 +172,62 @@ def due_items(clients, freelancers, offers: int, releases: int, seed: str = "due
     _copy("contracts_milestone", MILESTONE_COLUMNS, milestone_rows)
     _fix_sequence("contracts_milestone")
     funded = [r for r in contract_rows if r[5] == "active"]
+    _fund_in_the_ledger(funded)
+    return len(contract_rows)
+
+
+def _fund_in_the_ledger(funded) -> None:
+    """Each funded contract's client deposits 123.45 (with its Deposit row) and funds the
+    milestone: two links of the ledger chain each, after the current head."""
     external, _ = Account.objects.get_or_create(kind="external")
     escrows = _account_ids("escrow", "contract_id", [r[0] for r in funded])
-    existing = dict(Account.objects.filter(kind="wallet").values_list("user_id", "pk"))
-    clients_needed = sorted({r[1] for r in funded} - set(existing))
-    existing.update(_account_ids("wallet", "user_id", clients_needed))
+    wallets = dict(Account.objects.filter(kind="wallet").values_list("user_id", "pk"))
+    balances = dict(Account.objects.filter(kind="wallet").values_list("user_id", "balance_cents"))
+    clients_needed = sorted({r[1] for r in funded} - set(wallets))
+    wallets.update(_account_ids("wallet", "user_id", clients_needed))
+    head = LedgerHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    seq, prev = head
     txn_start = _next_id("contracts_ledgertransaction")
-    txns, entries = [], []
+    txns, entries, deposits = [], [], []
+    at = NOW - timedelta(days=19)
+
+    def link(txn_id, kind, memo, contract_id, client, key, legs):
+        nonlocal seq, prev
+        seq += 1
+        digest = transaction_hash(
+            seq=seq, prev_hash=prev, kind=kind, created_at=at, memo=memo, contract_id=contract_id,
+            milestone_id=None, initiated_by_id=client, idempotency_key=key,
+            legs=[Leg(label, cents, after) for _account, label, cents, after in legs])
+        txns.append((txn_id, seq, kind, at, memo, contract_id, None, client, key, prev, digest))
+        entries.extend((txn_id, account, cents, after) for account, _label, cents, after in legs)
+        prev = digest
+
     for i, row in enumerate(funded):
         cid, client = row[0], row[1]
         deposit_id, funding_id = txn_start + 2 * i, txn_start + 2 * i + 1
-        txns.append((deposit_id, "deposit", NOW - timedelta(days=19), "Bench deposit", None, None, client))
-        txns.append((funding_id, "funding", NOW - timedelta(days=19), "Bench funding", cid, None, client))
-        entries += [(deposit_id, external.pk, -12_345, None), (deposit_id, existing[client], 12_345, None),
-                    (funding_id, existing[client], -12_345, None), (funding_id, escrows[cid], 12_345, 12_345)]
+        wallet, before = wallets[client], balances.get(client, 0)
+        key = f"bench-{deposit_id}"
+        link(deposit_id, "deposit", "Bench deposit", None, client, key,
+             [(external.pk, "external", -12_345, None),
+              (wallet, account_label("wallet", client, None), 12_345, before + 12_345)])
+        link(funding_id, "funding", "Bench funding", cid, client, "",
+             [(wallet, account_label("wallet", client, None), -12_345, before),
+              (escrows[cid], account_label("escrow", None, cid), 12_345, 12_345)])
+        deposits.append((client, 12_345, f"bench-deposit-{deposit_id}", key, deposit_id, at))
     _copy("contracts_ledgertransaction",
-          ["id", "kind", "created_at", "memo", "contract_id", "milestone_id", "initiated_by_id"], txns)
+          ["id", "seq", "kind", "created_at", "memo", "contract_id", "milestone_id",
+           "initiated_by_id", "idempotency_key", "prev_hash", "hash"], txns)
     _fix_sequence("contracts_ledgertransaction")
     _copy("contracts_entry", ["transaction_id", "account_id", "amount_cents", "balance_after_cents"],
           entries)
     _fix_sequence("contracts_entry")
+    _copy("contracts_deposit", ["user_id", "amount_cents", "provider_reference",
+                                "idempotency_key", "transaction_id", "created_at"], deposits)
+    _fix_sequence("contracts_deposit")
+    LedgerHead.objects.update_or_create(pk=1, defaults={"seq": seq, "hash": prev})
     with connection.cursor() as cursor:
         cursor.execute("UPDATE contracts_account SET balance_cents = 12345 WHERE kind = 'escrow' "
                        "AND contract_id = ANY(%s)", [[r[0] for r in funded]])
-    return len(contract_rows)
 
 
 def ended_history(clients, freelancers, contracts: int, seed: str = "history"):

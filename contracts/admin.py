@@ -117,7 +117,7 @@ class EntryInline(ReadOnlyInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "created_at", "contract", "memo"]
+    list_display = ["seq", "kind", "created_at", "contract", "memo"]
     list_filter = ["kind"]
     search_fields = ["=contract__id", "memo"]
     list_select_related = ["contract"]
@@ -190,6 +190,8 @@ class MessageReportAdmin(NeedToKnowMixin, admin.ModelAdmin):
         return custom + super().get_urls()
 
     def _report(self, request, pk) -> MessageReport:
+        if not str(pk).isdigit():  # the URL takes any text; an id is a number
+            raise Http404
         return get_object_or_404(self.get_queryset(request).select_related(
             "reporter", "handled_by", "message__author", "message__contract__client",
             "message__contract__freelancer"), pk=pk)

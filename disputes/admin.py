@@ -167,6 +167,8 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
                                 self._case_context(request, dispute))
 
     def _case(self, request, pk) -> Dispute:
+        if not str(pk).isdigit():  # the URL takes any text; an id is a number
+            raise Http404
         dispute = get_object_or_404(
             Dispute.objects.filter(self.scope(request)).select_related("contract", "contract__client", "contract__freelancer",
                                            "cancellation_request", "mediator", "arbitrator",

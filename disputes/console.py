@@ -17,6 +17,7 @@ from disputes.forms import DecisionForm, ExtendDeadlineForm, ReasonedOutcomeForm
 from disputes.services import casework
 from disputes.services.disputes import can_write, dispute_message
 from marketplace.kernel.actions import Action
+from marketplace.kernel.input import Form
 from marketplace.kernel.models import User
 from marketplace.kernel.money import to_cents
 
@@ -70,7 +71,7 @@ def _message(*, actor, dispute, body, files):
     return dispute_message(actor=actor, dispute=dispute, body=body, files=files)
 
 
-class _ReassignForm(forms.Form):
+class _ReassignForm(Form):
     """Whom the case goes to, and why (the reason goes on the record)."""
 
     group = ""  # the case workers to choose from

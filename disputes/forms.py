@@ -10,18 +10,17 @@ from contracts.forms import MultipleFileField
 from disputes.policy import Fault, reasons_for
 from marketplace.kernel.clauses import clause_choices
 from marketplace.kernel.forms import IdempotentForm
+from marketplace.kernel.input import Form, MoneyField
 from marketplace.kernel.money import format_money, to_cents
 
 FAULT_WORDS = {"client": _("the client"), "freelancer": _("the freelancer"), "none": _("no fault")}
 
 
-class TermsFields(forms.Form):
+class TermsFields(Form):
     """Amount of the escrow to the freelancer, and whose fault the ending is."""
 
-    amount = forms.DecimalField(
-        label=_("Amount of the escrow to the freelancer (USD)"), max_digits=12, decimal_places=2,
-        min_value=Decimal("0"),
-    )
+    amount = MoneyField(label=_("Amount of the escrow to the freelancer (USD)"),
+                        min_value=Decimal("0"))
     fault = forms.ChoiceField(label=_("Whose fault is the ending?"), choices=Fault.choices)
 
     def __init__(self, *args, escrow_cents: int = 0, **kwargs):
@@ -82,7 +81,7 @@ class AcceptTermsForm(IdempotentForm):
     """Accepting moves money (the settlement), so the form carries a one-time key."""
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(label=_("Reason"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -131,19 +130,21 @@ class ReasonedOutcomeForm(OutcomeFields):
         help_text=_("The parties see it with a link to the clause on the policy page."))
 
 
-class ExtendDeadlineForm(forms.Form):
+class ExtendDeadlineForm(Form):
     until = forms.DateTimeField(label=_("New deadline (in your time zone)"),
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason (shown to the parties)"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     note = forms.CharField(label=_("What this shows"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     files = MultipleFileField(label=_("Evidence files"),
-                              help_text=_("PDF, PNG, JPEG or plain text, up to %(mb)s MB each.")
-                              % {"mb": settings.ATTACHMENT_MAX_MB})
+                              help_text=_("PDF, PNG, JPEG or plain text: up to %(count)s "
+                                          "files of up to %(mb)s MB each.")
+                              % {"mb": settings.ATTACHMENT_MAX_MB,
+                                 "count": settings.ATTACHMENTS_PER_MESSAGE})
 
 
 class DecisionForm(IdempotentForm, ReasonedOutcomeForm):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.kernel.input import Form, MoneyField
 from marketplace.kernel.money import to_cents
 
 STARS = [(i, "★" * i + "☆" * (5 - i)) for i in range(5, 0, -1)]
@@ -15,7 +16,7 @@ def stars(label):
                                   widget=forms.RadioSelect)
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     rating = stars(_("Overall"))
     communication = stars(_("Communication"))
     quality_or_clarity = stars(_("Quality of the work"))
@@ -35,33 +36,31 @@ class FeedbackForm(forms.Form):
             del self.fields["explained_clearly"]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Form):
     reply = forms.CharField(label=_("Your public reply"), max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class JobForm(forms.Form):
+class JobForm(Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=20_000,
                                   widget=forms.Textarea(attrs={"rows": 6}))
     skills = forms.CharField(label=_("Skills"), max_length=300, required=False,
                              help_text=_("Comma-separated, e.g. Django, SQL"))
-    budget = forms.DecimalField(label=_("Budget (USD)"), max_digits=12, decimal_places=2,
-                                min_value=Decimal("1"))
+    budget = MoneyField(label=_("Budget (USD)"), min_value=Decimal("1"))
 
     def budget_cents(self) -> int:
         return to_cents(self.cleaned_data["budget"])
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     cover_note = forms.CharField(label=_("Cover note"), max_length=5000,
                                  widget=forms.Textarea(attrs={"rows": 5}))
-    price = forms.DecimalField(label=_("Your price (USD)"), max_digits=12, decimal_places=2,
-                               min_value=Decimal("1"))
+    price = MoneyField(label=_("Your price (USD)"), min_value=Decimal("1"))
 
     def price_cents(self) -> int:
         return to_cents(self.cleaned_data["price"])
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)

@@ -113,7 +113,8 @@ def job_detail(request, pk: int):
             else:
                 messages.success(request, _("Your application was sent."))
                 return redirect(job)
-    elif user.is_authenticated and user.role == Role.FREELANCER and mine is None and job.state == "open":
+    elif (user.is_authenticated and user.role == Role.FREELANCER and mine is None
+          and job.state == "open" and user.has_verified_email):
         form = ApplicationForm()
     return render(request, "reputation/job_detail.html", {
         "job": job, "is_poster": is_poster, "applications": applications, "mine": mine,

@@ -24,7 +24,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connection
 
-from conftest import postgres_only
+from conftest import app_role_environment, postgres_only
 from contracts.models import Contract, LedgerTransaction, Milestone, Settlement
 from contracts.tests.factories import deposit
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
@@ -36,13 +36,9 @@ EXPLANATION = "We both agree the remaining work is no longer needed, so let's en
 
 
 def _env() -> dict:
-    db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        DJANGO_SETTINGS_MODULE="marketplace.settings.test",
-        MILESTONE_AUTO_RELEASE_DAYS="0", CANCELLATION_RESPONSE_DAYS="0",
-    )
+    env.update(app_role_environment(connection),
+               MILESTONE_AUTO_RELEASE_DAYS="0", CANCELLATION_RESPONSE_DAYS="0")
     return env
 
 

@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import login, postgres_only
+from conftest import app_role_environment, login, postgres_only
 from contracts.models import Contract, ContractState, LedgerTransaction
 from contracts.tests.factories import make_funded_contract, new_key
 from marketplace.kernel.models import Event
@@ -97,11 +97,8 @@ def test_the_sweeper_loop_carries_on_after_losing_its_database_connection(monkey
 
 
 def _subprocess_env() -> dict:
-    settings_db = connection.settings_dict
-    url = (f"postgres://{settings_db['USER']}@{settings_db['HOST'] or '127.0.0.1'}:"
-           f"{settings_db['PORT'] or 5432}/{settings_db['NAME']}")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="marketplace.settings.test")
+    env.update(app_role_environment(connection))
     return env
 
 

@@ -2,9 +2,10 @@
 
 from .access_log import AccessKind, AccessLogEntry
 from .contract import Contract, ContractState
-from .ledger import Account, AccountKind, Entry, LedgerTransaction, TransactionKind
+from .ledger import Account, AccountKind, Entry, LedgerHead, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
 from .milestone import Milestone, MilestoneState
+from .payments import Deposit, Withdrawal
 from .reports import MessageReport, ReportState
 from .settlement import Settlement
 
@@ -16,7 +17,9 @@ __all__ = [
     "Attachment",
     "Contract",
     "ContractState",
+    "Deposit",
     "Entry",
+    "LedgerHead",
     "LedgerTransaction",
     "Message",
     "MessageReport",
@@ -25,4 +28,5 @@ __all__ = [
     "ReportState",
     "Settlement",
     "TransactionKind",
+    "Withdrawal",
 ]

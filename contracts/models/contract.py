@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -127,6 +128,7 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
     - closed: ended for inactivity (no escrow, no activity for DORMANT_CONTRACT_DAYS), no fault.
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         ContractState.OFFERED: _("The freelancer has not answered this offer yet."),

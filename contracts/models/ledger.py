@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.ledger_chain import GENESIS_HASH, ChainedTransaction, Leg, account_label
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.models import AppendOnlyModel
 from marketplace.kernel.money import format_money
 
@@ -24,6 +26,8 @@ class AccountKind(models.TextChoices):
 
 
 class Account(models.Model):
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
+
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -63,6 +67,10 @@ class Account(models.Model):
             return f"escrow of contract #{self.contract_id}"
         return self.get_kind_display()
 
+    @property
+    def chain_label(self) -> str:
+        return account_label(self.kind, self.user_id, self.contract_id)
+
 
 class TransactionKind(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit")
@@ -73,8 +81,14 @@ class TransactionKind(models.TextChoices):
 
 
 class LedgerTransaction(AppendOnlyModel):
-    """One balanced movement of money; its entries sum to zero."""
+    """One balanced movement of money; its entries sum to zero.
 
+    Transactions form one hash chain (`contracts.ledger_chain`): `seq` numbers them 1, 2, 3…
+    in the order they were written, `hash` covers the content (entries included) and the
+    previous transaction's hash, and `LedgerHead` holds the latest link.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
     kind = models.CharField(max_length=16, choices=TransactionKind.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     memo = models.CharField(max_length=300)
@@ -88,12 +102,39 @@ class LedgerTransaction(AppendOnlyModel):
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A deposit's or withdrawal's one-time key, also on its Deposit/Withdrawal row.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def chained(self, legs) -> ChainedTransaction:
+        return ChainedTransaction(
+            seq=self.seq, prev_hash=self.prev_hash, hash=self.hash, kind=self.kind,
+            created_at=self.created_at, memo=self.memo, contract_id=self.contract_id,
+            milestone_id=self.milestone_id, initiated_by_id=self.initiated_by_id,
+            idempotency_key=self.idempotency_key, legs=tuple(legs))
+
+
+class LedgerHead(models.Model):
+    """The ledger chain's head: the number and hash of the latest transaction (one row).
+
+    Locked by every posting after the accounts it moves (the last lock taken), so links are
+    written one at a time; a removed tail no longer matches it.
+    """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"ledger head #{self.seq}"
 
 
 class Entry(AppendOnlyModel):
@@ -116,3 +157,7 @@ class Entry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.account}: {format_money(self.amount_cents)}"
+
+    @property
+    def leg(self) -> Leg:
+        return Leg(self.account.chain_label, self.amount_cents, self.balance_after_cents)

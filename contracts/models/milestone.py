@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -86,6 +87,7 @@ class Milestone(ConcurrentTransitionMixin, WithDeadline):
     - void: never funded, and the contract ended.
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         MilestoneState.PENDING: _("This milestone is not funded yet."),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 
 
@@ -33,6 +34,8 @@ class MessageReport(ConcurrentTransitionMixin, models.Model):
     - dismissed: a mediator found nothing to act on.
     Every decision carries its reason and is told to the reporter.
     """
+
+    db_privileges = KEPT  # decided, never removed: kernel.db_privileges
 
     STATE_REFUSALS = {
         ReportState.OPEN: _("This report is waiting for a mediator."),

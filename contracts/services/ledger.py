@@ -2,17 +2,25 @@
 
 Wallets and escrows keep a running balance under their row lock (locked in primary-key order,
 after the contract and its milestones, as everywhere). The `external` and `fees` accounts are
-shared by every transaction, so they keep no running balance: locking them would make every
-payment on the platform wait for every other. Their balances are the sums of their entries.
+shared by every transaction, so they keep no running balance. Their balances are the sums of
+their entries.
+
+Every transaction is also a link of the ledger's hash chain, written under the lock of the
+chain's head, the last lock a posting takes (contract, milestones, wallets, then the head).
+Postings therefore commit their links one at a time: the head is held from the posting to the
+commit of its database transaction, so a service posts once per transaction, at most (a
+second posting would lock accounts while holding the head, and could wait in a circle).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models.ledger import Account, AccountKind, Entry, LedgerTransaction
+from contracts.ledger_chain import Leg, transaction_hash
+from contracts.models.ledger import Account, AccountKind, Entry, LedgerHead, LedgerTransaction
 from marketplace.kernel.bulk import update_rows
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.money import format_money
@@ -56,16 +64,50 @@ class Posting:
     contract: object = None
     milestone: object = None
     initiated_by: object = None
+    idempotency_key: str = ""
 
 
 def post_transaction(*, kind: str, memo: str, legs: Sequence[tuple[Account, int]],
-                     contract=None, milestone=None, initiated_by=None) -> LedgerTransaction:
+                     contract=None, milestone=None, initiated_by=None,
+                     idempotency_key: str = "") -> LedgerTransaction:
     """Write one balanced transaction: `legs` are (account, cents added); they sum to zero.
 
     Locks the tracked accounts in primary-key order and refuses (InsufficientFunds, nothing
     written) if any would go below zero.
     """
-    return post_transactions([Posting(kind, memo, legs, contract, milestone, initiated_by)])[0]
+    return post_transactions([Posting(kind, memo, legs, contract, milestone, initiated_by,
+                                      idempotency_key)])[0]
+
+
+def lock_ledger_head() -> LedgerHead:
+    """Lock the chain's head row, creating it on the first posting ever (or after a flush)."""
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _chain(prepared, balances) -> list[LedgerTransaction]:
+    """Number and link the new transactions after the current head, and move the head."""
+    head = lock_ledger_head()
+    now = timezone.now()
+    txns = []
+    for (posting, legs), afters in zip(prepared, balances, strict=True):
+        txn = LedgerTransaction(
+            seq=head.seq + 1, prev_hash=head.hash, kind=posting.kind, created_at=now,
+            memo=posting.memo[:300], contract=posting.contract, milestone=posting.milestone,
+            initiated_by=posting.initiated_by, idempotency_key=posting.idempotency_key)
+        txn.hash = transaction_hash(
+            seq=txn.seq, prev_hash=txn.prev_hash, kind=txn.kind, created_at=now, memo=txn.memo,
+            contract_id=txn.contract_id, milestone_id=txn.milestone_id,
+            initiated_by_id=txn.initiated_by_id, idempotency_key=txn.idempotency_key,
+            legs=[Leg(account.chain_label, cents, after)
+                  for (account, cents), after in zip(legs, afters, strict=True)])
+        head.seq, head.hash = txn.seq, txn.hash
+        txns.append(txn)
+    LedgerHead.objects.filter(pk=head.pk).update(seq=head.seq, hash=head.hash)
+    return LedgerTransaction.objects.bulk_create(txns)
 
 
 def post_transactions(postings: Sequence[Posting]) -> list[LedgerTransaction]:
@@ -95,10 +137,7 @@ def post_transactions(postings: Sequence[Posting]) -> list[LedgerTransaction]:
             after.append(current.balance_cents)
         balances.append(after)
     update_rows(Account, list(locked.values()), ["balance_cents"])
-    txns = LedgerTransaction.objects.bulk_create(
-        LedgerTransaction(kind=p.kind, memo=p.memo[:300], contract=p.contract,
-                          milestone=p.milestone, initiated_by=p.initiated_by)
-        for p, _legs in prepared)
+    txns = _chain(prepared, balances)
     Entry.objects.bulk_create(
         Entry(transaction=txn, account=account, amount_cents=cents, balance_after_cents=after)
         for txn, (_p, legs), afters in zip(txns, prepared, balances, strict=True)

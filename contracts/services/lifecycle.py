@@ -14,6 +14,7 @@ from marketplace.kernel.services.record import record_event
 
 from .common import lock_contract
 from .milestones import void_pending_milestones
+from .record_copies import send_record_copies
 
 
 def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
@@ -27,6 +28,7 @@ def _end(contract, actor, name: str, kind: str, text: str) -> Contract:
                                               "%(n)d unfunded milestones voided.", len(voided))
                                % {"n": len(voided)} if voided else ""),
                  data={"voided_milestones": [m.pk for m in voided]})
+    send_record_copies(contract)
     reputation_changed.send(sender=Contract, users=contract.parties)
     return contract
 

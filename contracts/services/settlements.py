@@ -15,6 +15,7 @@ from marketplace.kernel.services.record import record_event
 
 from .ledger import escrow_of, post_transaction, system_account, wallet_of
 from .milestones import void_pending_milestones
+from .record_copies import send_record_copies
 
 
 def escrowed_milestones(contract: Contract) -> list[Milestone]:
@@ -67,6 +68,7 @@ def settle_contract(*, contract: Contract, to_freelancer_cents: int, fault: str,
     fsm.save_transitioned(contract)
     voided = void_pending_milestones(contract)
     _record(contract, settlement, from_state, actor, len(voided))
+    send_record_copies(contract)
     reputation_changed.send(sender=Settlement, users=contract.parties)
     return settlement
 

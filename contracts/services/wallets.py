@@ -1,9 +1,16 @@
-"""Wallets: simulated deposits and withdrawals (no payment gateway), each exactly once."""
+"""Wallets: simulated deposits and withdrawals (no payment gateway), each exactly once.
+
+Each one writes its ledger transaction and its own Deposit or Withdrawal row (amount, the
+provider's reference, the one-time key), which `check_ledger` reconciles with the ledger.
+"""
+
+import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contracts.models.ledger import AccountKind, LedgerTransaction, TransactionKind
+from contracts.models.payments import Deposit, Withdrawal
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.money import format_money
 from marketplace.kernel.services.onetime import claim_key
@@ -26,6 +33,11 @@ def _check_holder(actor) -> None:
         raise DomainError(_("Only clients and freelancers have wallets."))
 
 
+def simulated_provider_reference(kind: str) -> str:
+    """What a payment provider would return for a payment; here, a unique made-up id."""
+    return f"sim-{kind}-{uuid.uuid4().hex}"
+
+
 def wallet_deposit(*, actor, amount_cents: int, idempotency_key: str) -> LedgerTransaction | None:
     """Simulated deposit from outside into the actor's wallet. Returns None for a repeat."""
     _check_holder(actor)
@@ -33,12 +45,16 @@ def wallet_deposit(*, actor, amount_cents: int, idempotency_key: str) -> LedgerT
     with transaction.atomic():
         if not claim_key(user=actor, key=idempotency_key):
             return None
-        return post_transaction(
-            kind=TransactionKind.DEPOSIT, initiated_by=actor,
+        txn = post_transaction(
+            kind=TransactionKind.DEPOSIT, initiated_by=actor, idempotency_key=idempotency_key,
             memo=f"Deposit by {actor.username}",
             legs=[(system_account(AccountKind.EXTERNAL), -amount_cents),
                   (wallet_of(actor), amount_cents)],
         )
+        Deposit.objects.create(user=actor, amount_cents=amount_cents, transaction=txn,
+                               idempotency_key=idempotency_key,
+                               provider_reference=simulated_provider_reference("deposit"))
+        return txn
 
 
 def wallet_withdraw(*, actor, amount_cents: int, idempotency_key: str) -> LedgerTransaction | None:
@@ -49,9 +65,13 @@ def wallet_withdraw(*, actor, amount_cents: int, idempotency_key: str) -> Ledger
     with transaction.atomic():
         if not claim_key(user=actor, key=idempotency_key):
             return None
-        return post_transaction(
-            kind=TransactionKind.WITHDRAWAL, initiated_by=actor,
+        txn = post_transaction(
+            kind=TransactionKind.WITHDRAWAL, initiated_by=actor, idempotency_key=idempotency_key,
             memo=f"Withdrawal by {actor.username}",
             legs=[(wallet_of(actor), -amount_cents),
                   (system_account(AccountKind.EXTERNAL), amount_cents)],
         )
+        Withdrawal.objects.create(user=actor, amount_cents=amount_cents, transaction=txn,
+                                  idempotency_key=idempotency_key,
+                                  provider_reference=simulated_provider_reference("withdrawal"))
+        return txn

@@ -47,3 +47,13 @@ def make_funded_contract(amounts=(50_000,), fund=1, submit=0, wallet_extra=0, **
         milestone_submit(actor=contract.freelancer, milestone=m)
     contract.refresh_from_db()
     return contract
+
+
+def is_record_copy(mail) -> bool:
+    """The mail each party gets when a contract ends: its record's final digest to keep."""
+    return "Its record ends at event #" in mail.body
+
+
+def split_record_copies(mails) -> tuple[list, list]:
+    """(record copies, every other mail)."""
+    return ([m for m in mails if is_record_copy(m)], [m for m in mails if not is_record_copy(m)])

@@ -447,6 +447,7 @@ def test_attachments_cannot_be_edited_or_deleted(contract, freelancer, media_roo
     assert Path(attachment.file.path).read_bytes() == PDF
 
 
+@pytest.mark.as_owner  # the trigger, not the app role's privileges, is tested
 @pytest.mark.django_db
 def test_database_refuses_a_bulk_update_of_messages(contract, freelancer):
     message = message_post(actor=freelancer, contract=contract, body="Original words.")
@@ -456,6 +457,7 @@ def test_database_refuses_a_bulk_update_of_messages(contract, freelancer):
     assert message.body == "Original words."
 
 
+@pytest.mark.as_owner  # the trigger, not the app role's privileges, is tested
 @postgres_only
 @pytest.mark.django_db
 def test_database_refuses_a_bulk_delete_of_messages_on_postgresql(contract, freelancer):

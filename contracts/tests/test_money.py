@@ -276,7 +276,7 @@ def test_check_ledger_names_a_broken_invariant_written_with_raw_sql(damage, caps
                            (" ON contracts_entry" if connection.vendor == "postgresql" else ""))
             cursor.execute("UPDATE contracts_entry SET amount_cents = amount_cents + 1 "
                            "WHERE transaction_id = %s AND account_id = %s", [txn.pk, wallet.pk])
-            expected = f"transaction #{txn.pk} (funding) sums to 1 cents, not zero"
+            expected = f"transaction #{txn.seq} (funding) sums to 1 cents, not zero"
         elif damage == "negative_wallet":
             if connection.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

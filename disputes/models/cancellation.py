@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault, reason_label
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import AppendOnlyModel, WithDeadline
 
@@ -141,6 +142,7 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
     - disputed: a dispute holds the case.
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         CancellationState.OPEN: _("This request is still waiting for an answer."),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from disputes.policy import Fault
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 from marketplace.kernel.models import WithDeadline
 
@@ -257,6 +258,7 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
     - withdrawn: the disputing party gave up before a decision.
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         DisputeState.NEGOTIATION: _("The parties are still negotiating directly."),
@@ -540,6 +542,7 @@ class SettlementOffer(ConcurrentTransitionMixin, models.Model):
     proposal or arbitration, or the dispute closed otherwise).
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         OfferState.OPEN: _("This offer is still open."),
@@ -586,6 +589,8 @@ class Proposal(models.Model):
     The parties' answers to a proposal are recorded here (`client_response`,
     `freelancer_response`); a decision needs none.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="proposals")
     kind = models.CharField(max_length=16, choices=ProposalKind.choices)

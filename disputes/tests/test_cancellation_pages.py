@@ -37,7 +37,8 @@ def test_request_form_creates_a_request_and_shows_the_escrow(client):
 @pytest.mark.parametrize(("data", "error"), [
     ({"explanation": "Short"}, "Ensure this value has at least 50 characters"),
     ({"amount": "500.01"}, "At most the $500.00 in escrow."),
-    ({"amount": "-1"}, "greater than or equal to 0"),
+    ({"amount": "-1"}, "Write the amount like 1500.00"),
+    ({"amount": "1e2"}, "Write the amount like 1500.00"),
     ({"reason": "quality"}, "Select a valid choice"),  # a client's reason, not a freelancer's
     ({"fault": "everyone"}, "Select a valid choice"),
 ])

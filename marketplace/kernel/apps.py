@@ -16,11 +16,15 @@ class KernelConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self):
+        from allauth.account.signals import password_reset
         from allauth.mfa.signals import authenticator_added
 
-        from . import mfa, signals
+        from . import adapter, checkpoints, mfa, signals  # noqa: F401  (checkpoints: its system check)
         from .deadlines import Sweep, register
         from .mail import digest, queue
+
+        password_reset.connect(adapter.forgive_failed_logins,
+                               dispatch_uid="marketplace.forgive_failed_logins")
 
         # Connected without a sender: the handler waits for the last app's signal, so every
         # app's permissions and tables exist, including apps added later.

@@ -197,12 +197,21 @@ SECTIONS = (
             "becomes an entry in the contract's record, chained by SHA-256 hashes so that any "
             "change or removal is detected.")),
         Clause("6.2", _("Attachments"), _(
-            "Attachments may be PDF, PNG, JPEG or plain text, up to %(ATTACHMENT_MAX_MB)s MB "
-            "each. Only the two parties, and the mediators and arbitrators working the case, "
-            "can download them.")),
+            "Attachments may be PDF, PNG, JPEG or plain text: up to %(ATTACHMENTS_PER_MESSAGE)s "
+            "files of up to %(ATTACHMENT_MAX_MB)s MB each per message. Only the two parties, and "
+            "the mediators and arbitrators working the case, can download them.")),
         Clause("6.3", _("Reminders"), _(
             "Every deadline sends a reminder halfway and one day before it ends, in the app and "
             "by email.")),
+        Clause("6.4", _("Signed checkpoints"), _(
+            "Every ledger transaction is chained the same way as the record. Every hour the head "
+            "of every contract's record and of the ledger is signed with an Ed25519 key that "
+            "never touches our database (a signed checkpoint, kept outside it), so history "
+            "before a checkpoint cannot be rewritten unseen, not even by someone who could "
+            "change our database and recompute the chains. The public keys are below.")),
+        Clause("6.5", _("Your own copy"), _(
+            "When a contract ends, both parties receive by email the final SHA-256 link of its "
+            "record and the latest signed checkpoint: keep that email, it is your own copy.")),
     )),
 )
 

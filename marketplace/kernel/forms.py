@@ -1,13 +1,17 @@
-"""Kernel forms: sign-up with a role and time zone, the profile form, and the one-time key
-that every money-moving form carries."""
+"""Kernel forms: sign-up with a role and time zone (throttled), the profile form, and the
+one-time key that every money-moving form carries. (allauth builds its sign-up form on ours,
+so allauth's forms are extended in `account_forms`, not here.)"""
 
 import uuid
 import zoneinfo
 
+from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.kernel.input import Form, ModelForm
 from marketplace.kernel.models import Role, User
+from marketplace.kernel.throttle import SIGNUP
 
 SIGNUP_ROLES = [(Role.CLIENT, _("I want to hire (client)")),
                 (Role.FREELANCER, _("I want to work (freelancer)"))]
@@ -18,7 +22,7 @@ def timezone_choices():
             if "/" in name or name == "UTC"]
 
 
-class SignupForm(forms.Form):
+class SignupForm(Form):
     """Extra sign-up fields; allauth calls `signup()` after creating the user."""
 
     role = forms.ChoiceField(label=_("I am joining as"), choices=SIGNUP_ROLES,
@@ -29,13 +33,32 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
 
+    def _email(self) -> str:
+        return str(self.cleaned_data.get("email") or self.data.get(self.add_prefix("email"))
+                   or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        # Throttled per (address, email) and per address (allauth's view sets the request).
+        # What counts is an account made (signup below) or an address or name refused as
+        # taken (probing who is registered); a mistyped password costs nothing.
+        request, email = context.request, self._email()
+        if request is not None and email:
+            refusal = SIGNUP.refusal(request, email)
+            if refusal:
+                raise forms.ValidationError(refusal, code="throttled")
+            if {"email", "username"} & set(self.errors):
+                SIGNUP.count(request, email)
+        return data
+
     def signup(self, request, user):
         user.role = self.cleaned_data["role"]
         user.timezone = self.cleaned_data["timezone"]
         user.save(update_fields=["role", "timezone"])
+        SIGNUP.count(request, self._email())
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"))
 
     class Meta:
@@ -61,7 +84,7 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class IdempotentForm(forms.Form):
+class IdempotentForm(Form):
     """A money-moving form: its one-time key makes a double click or a retry act once."""
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)

@@ -1,8 +1,10 @@
-"""After every migrate: staff groups with their permissions, and the append-only triggers."""
+"""After every migrate: staff groups with their permissions, the append-only triggers, and
+the app role's privileges on every table (PostgreSQL, when the app has a role of its own)."""
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
+from .db_roles import apply_grants
 from .db_triggers import install_triggers
 
 # Case workers read what their cases need: the case, its contract, thread, files and
@@ -50,3 +52,4 @@ def after_migrate(sender, using="default", plan=None, **kwargs):
     # A flush (tests) empties tables but keeps triggers; only a migrate can drop them.
     if plan is not None:
         install_triggers(using)
+        apply_grants(using)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from marketplace.kernel.actions import Action
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.services.onetime import run_once, used_key
+from marketplace.kernel.throttle import MESSAGE
 
 
 def already_done(request, url: str = "") -> None:
@@ -101,13 +102,19 @@ def posted_form_view(request, *, form, send, done: str, redirect_to: str,
                      failed_to: str | None = None):
     """A form posted from an object's page (a message, evidence): validate, call the service
     with the cleaned data, report the outcome as a flash message, and go back to the page
-    (to `failed_to`, e.g. the form itself, when it was refused)."""
-    if form.is_valid():
+    (to `failed_to`, e.g. the form itself, when it was refused). Posting is throttled per
+    poster (and loosely per address): what a flood of messages would do, nothing else does."""
+    poster = f"user:{request.user.pk}"
+    refusal = MESSAGE.refusal(request, poster)
+    if refusal:
+        messages.error(request, refusal)
+    elif form.is_valid():
         try:
             send(form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
+            MESSAGE.count(request, poster)
             messages.success(request, done)
             return redirect(redirect_to)
     else:

@@ -60,11 +60,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body or the session: too large, or unusable input, is refused.
+    "marketplace.kernel.middleware.RequestSizeMiddleware",
+    "marketplace.kernel.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.kernel.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -97,18 +101,32 @@ TEMPLATES = [
 # A SQLite file in the project folder is the embedded default for a first run. IMMEDIATE
 # transactions take the write lock at BEGIN, so two writers queue instead of failing midway:
 # that is how SQLite serialises what PostgreSQL does with row locks.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+def database(url: str) -> dict:
+    settings = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        settings["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return settings
+
+
+# On PostgreSQL two roles: the app and the sweeper connect as DATABASE_URL's role, which holds
+# only the privileges the models declare (no DDL, no TRUNCATE, no UPDATE or DELETE of
+# append-only rows); `manage.py migrate` connects as MIGRATE_DATABASE_URL's role, which owns
+# the tables, and grants the app role its privileges. Without MIGRATE_DATABASE_URL (SQLite,
+# development) both are the same.
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL") or DATABASE_URL
+DATABASES = {"default": database(DATABASE_URL)}
+DATABASE_OWNER = database(MIGRATE_DATABASE_URL)
+DATABASE_APP_ROLE = (
+    DATABASES["default"]["USER"]
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DATABASES["default"]["USER"] != DATABASE_OWNER["USER"]
+    else ""
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "marketplace.User"
@@ -131,13 +149,32 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "marketplace.kernel.forms.SignupForm"
-# Account mails go through the mail queue like every notice (marketplace.kernel.mail).
-ACCOUNT_ADAPTER = "marketplace.kernel.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Marketplace] "
-# Failed logins are limited per address only: a limit per account would let anyone lock a
-# victim out from elsewhere by failing on purpose. Shared across app servers via CACHES.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/m/ip,30/h/ip"}
+# Our adapter: account mails go through the mail queue like every notice
+# (marketplace.kernel.mail), failed logins are throttled, closed accounts' names are kept.
+ACCOUNT_ADAPTER = "marketplace.kernel.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "marketplace.kernel.account_forms.ResetPasswordForm"}
+# Failed logins, sign-ups, password resets and messages are throttled by the kernel
+# (marketplace.kernel.throttle), per (address, account) and more loosely per address, in a
+# cache all app servers share; allauth's own limits for these are per address only and kept
+# in each process's memory, so they are switched off. Its other limits (per user, on
+# changing one's own password or email) stay as they are.
+ACCOUNT_RATE_LIMITS = {"login": "", "login_failed": "", "signup": "", "reset_password": ""}
+# "count/seconds": per (address, account), and per address over all accounts. The account is
+# the login typed, the email signing up or asking for a reset, and the poster of a message.
+THROTTLES = {
+    "login_failed": {"account": "5/900", "address": "100/3600"},
+    "signup": {"account": "3/3600", "address": "30/3600"},
+    "password_reset": {"account": "3/3600", "address": "30/3600"},
+    "message": {"account": "30/600", "address": "300/3600"},
+}
+THROTTLE_CACHE = "throttle"
+# How many proxies you run in front of the app that append to X-Forwarded-For (a TLS proxy or
+# load balancer: 1). With 0 the client is REMOTE_ADDR; behind a proxy that would be the proxy
+# itself for everyone, so set it wherever the app runs behind one (README, Configuration).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Two-factor sign-in (allauth MFA): an authenticator app (TOTP) and recovery codes. Staff
 # must use it (marketplace.kernel.mfa); parties may turn it on from their profile.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -154,15 +191,23 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# One cache for every app server when REDIS_URL is set (rate limits must be shared);
-# a per-process memory cache otherwise (development, tests).
+# The default cache is Redis when REDIS_URL is set, else each process's memory. Throttles
+# have their own alias, shared by every app server and worker: Redis (own key prefix) when
+# REDIS_URL is set, else a table in the database (created by `manage.py migrate`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["REDIS_URL"]}
-        if os.environ.get("REDIS_URL")
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+              "LOCATION": "marketplace_throttle"}
+    ),
 }
 
 LANGUAGE_CODE = "en-us"
@@ -185,9 +230,24 @@ STORAGES = {
 # Uploaded files are never served from MEDIA_URL: only a permission-checked view reads them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_PERMISSIONS = 0o640
-# Let a request carry one maximal attachment plus the form around it.
+# The largest legitimate request: a message with its most files, each of the largest size,
+# plus 1 MB for the rest of the form. A larger body is refused (413) on its declared length
+# before it is read (kernel.middleware.RequestSizeMiddleware); a proxy in front should refuse
+# it too (README: client_max_body_size).
+MAX_REQUEST_BYTES = (ATTACHMENTS_PER_MESSAGE * ATTACHMENT_MAX_MB + 1) * 1024 * 1024  # noqa: F405
+# Text fields of a form (files are not counted here; they are spooled to disk past this size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Signed checkpoints of the record and the ledger (`manage.py record_checkpoint`, hourly from
+# cron): written to CHECKPOINT_DIR, which must not be reachable with the database's
+# credentials (another volume or host; README). The private key is needed only where
+# record_checkpoint runs, never by the web app, which publishes the public keys on /policy/:
+# comma-separated base64 raw keys, a retired one followed by @ and its retirement time
+# (KEY@2026-12-01T00:00:00Z). The key signing checkpoints must be published and not retired.
+CHECKPOINT_DIR = Path(os.environ.get("CHECKPOINT_DIR", BASE_DIR / "checkpoints"))
+CHECKPOINT_SIGNING_KEY = os.environ.get("CHECKPOINT_SIGNING_KEY", "")
+CHECKPOINT_PUBLIC_KEYS = env_list("CHECKPOINT_PUBLIC_KEYS", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -9,10 +9,16 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="marketplace-test-media-")
+# Checkpoints go to a folder of their own per run, signed by a key known only to the tests.
+CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="marketplace-test-checkpoints-"))  # noqa: F405
+CHECKPOINT_SIGNING_KEY = "mY2jFYxU5z7Yt7HOoIm/bqmOuJAyam7sbpk0bhwb4bc="
+CHECKPOINT_PUBLIC_KEYS = ["gjIQJUj2PifBxXuLy6fl2TpPxUSiw9vCpsNHoOVmejo="]
 ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
-# Rate limits are tested on their own, with their own cache; elsewhere they only add noise.
+# Rate limits and throttles are tested on their own (marketplace/tests/test_throttle.py);
+# elsewhere they only add noise.
 ACCOUNT_RATE_LIMITS = False
+THROTTLES = {}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 if os.environ.get("TEST_SQL_LOG"):
     LOGGING = {
@@ -21,10 +27,16 @@ if os.environ.get("TEST_SQL_LOG"):
         "loggers": {"django.db.backends": {"level": "DEBUG", "handlers": ["console"]}},
     }
 
+# The suite runs as the owner: it creates and migrates the test database (which grants the
+# app role its privileges) and empties it between tests with TRUNCATE. The privilege tests
+# connect as the app role (APP_DATABASE), as do the app servers and sweepers that the cluster
+# and fault tests start.
+APP_DATABASE = DATABASES["default"]  # noqa: F405
+DATABASES = {"default": DATABASE_OWNER}  # noqa: F405
 # Each run gets its own PostgreSQL test database, so runs side by side never collide.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
     }
 
 # Tasks: the production database backend (each task row is written in the caller's

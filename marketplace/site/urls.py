@@ -7,6 +7,9 @@ from disputes import views as dispute_views
 from marketplace.site import views
 from reputation import views as reputation_views
 
+# Server errors: a 503 with Retry-After while the database is unreachable (views.server_error).
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Before allauth's "accounts/": the account pages of our own (close, profile).

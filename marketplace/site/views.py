@@ -1,14 +1,25 @@
-"""The site's own pages: the dashboard (or the welcome page), the policy, health, robots."""
+"""The site's own pages: the dashboard (or the welcome page), the policy, health, robots,
+and the server-error page (503 while the database is unreachable)."""
+
+import logging
+import sys
 
 from django.conf import settings
 from django.db import connection
+from django.db.utils import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from marketplace.kernel import clauses, scoring
+from marketplace.kernel.checkpoints import CheckpointError, published_keys
 from marketplace.site.dashboard import action_items, case_work
+
+RETRY_AFTER_SECONDS = 30
+logger = logging.getLogger(__name__)
 
 
 def dashboard(request):
@@ -32,8 +43,17 @@ def policy(request):
                      for section in clauses.SECTIONS],
         "deadlines": deadline_table(),
         "examples": [(example, example.result()) for example in scoring.WORKED_EXAMPLES],
-        "low_trust": settings.LOW_TRUST_SCORE,
+        "low_trust": settings.LOW_TRUST_SCORE, "checkpoint_keys": checkpoint_keys(),
     })
+
+
+def checkpoint_keys() -> list:
+    """The public keys that verify the record's signed checkpoints (shown on the policy)."""
+    try:
+        return published_keys()
+    except CheckpointError:  # misconfigured: the start-up check (marketplace.E001) says how
+        logger.exception("CHECKPOINT_PUBLIC_KEYS cannot be read")
+        return []
 
 
 def deadline_table() -> list[dict]:
@@ -87,3 +107,23 @@ def healthz(request):
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /contracts/\nDisallow: /admin/\n",
                         content_type="text/plain")
+
+
+def server_error(request):
+    """handler500: when the database cannot be reached (a restart, a failover), say so with a
+    503 and Retry-After, on a page that needs no database, instead of a bare 500; each
+    request tries afresh, so pages come back by themselves once it is reachable. Input the
+    database refuses (a NUL that slipped past the checks) is a 400. Anything else is a 500."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("errors/plain.html", {
+            "status": 503, "retry": True, "title": _("Back in a moment"),
+            "text": _("We cannot reach our database just now.")}), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if isinstance(error, DataError) and "NUL" in str(error):
+        return HttpResponse(render_to_string("errors/plain.html", {
+            "status": 400, "title": _("Bad request"),
+            "text": _("The request contains a NUL character, which no text may hold.")}),
+            status=400)
+    return defaults.server_error(request)

@@ -412,6 +412,7 @@ def test_granting_again_restores_what_is_missing_and_removes_what_is_extra():
     assert group_perms("Mediators") == before
 
 
+@pytest.mark.as_owner  # migrate runs as the owner
 def test_migrate_runs_the_grant(mediator):
     Group.objects.get(name="Arbitrators").permissions.clear()
     call_command("migrate", verbosity=0, interactive=False)

@@ -56,6 +56,7 @@ def test_triggers_exist_after_migrate_on_every_append_only_table():
     assert installed_triggers() == {trigger_name(t) for t in tables}
 
 
+@pytest.mark.as_owner  # installing triggers is DDL
 @pytest.mark.django_db
 def test_install_triggers_is_repeatable():
     install_triggers()
@@ -63,6 +64,7 @@ def test_install_triggers_is_repeatable():
     assert installed_triggers() == {trigger_name(t) for t in append_only_tables()}
 
 
+@pytest.mark.as_owner  # the trigger, not the app role's privileges, is tested
 @pytest.mark.django_db
 def test_database_refuses_raw_update_of_an_event():
     event = Event.objects.filter(contract=make_offer()).get()
@@ -72,6 +74,7 @@ def test_database_refuses_raw_update_of_an_event():
     assert event.text != "forged"
 
 
+@pytest.mark.as_owner  # the trigger, not the app role's privileges, is tested
 @postgres_only
 @pytest.mark.django_db
 def test_database_refuses_raw_delete_of_an_event_on_postgresql():

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.kernel.db_privileges import KEPT
+
 RATING = [MinValueValidator(1), MaxValueValidator(5)]
 
 
@@ -20,6 +22,8 @@ class Feedback(models.Model):
     never edited: once saved, only `revealed_at` (set by the system) and the receiver's one
     public `reply` may be written, once each.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
                                  related_name="feedback")

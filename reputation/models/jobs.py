@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.fsm import refusal
 
 
@@ -32,6 +33,7 @@ class Job(ConcurrentTransitionMixin, models.Model):
     """A job a client posted. States: open (taking applications), filled (an applicant was
     hired: an offer was made), closed (the client took it down)."""
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         JobState.OPEN: _("This job is open for applications."),
@@ -92,6 +94,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     """A freelancer's application: a cover note and a price. States: pending, hired (an offer
     was created), not_selected (another applicant was hired), withdrawn."""
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
     # Why an action cannot be taken in each state (fsm.state_refusal), in plain words.
     STATE_REFUSALS = {
         ApplicationState.PENDING: _("This application is waiting for the client's choice."),

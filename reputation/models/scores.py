@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from marketplace.kernel.db_privileges import DISPOSABLE
+
 
 class Reputation(models.Model):
     """Freelancer score or client trust score (0–100), recomputed from the record.
@@ -11,6 +13,8 @@ class Reputation(models.Model):
     `score` is empty until MIN_CONTRACTS_FOR_SCORE contracts have ended. `explanation` lists,
     per contract, what moved the score and by how many points, so anyone can check it.
     """
+
+    db_privileges = DISPOSABLE  # recompute_reputation deletes and rebuilds the rows
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="reputation")

@@ -27,6 +27,8 @@ def job_apply(*, actor, job: Job, cover_note: str, price_cents: int) -> Applicat
     """A freelancer applies with a cover note and a price; the client is told."""
     if actor.role != Role.FREELANCER:
         raise DomainError(_("Only freelancers apply to jobs."))
+    if not actor.has_verified_email:
+        raise DomainError(_("Verify your email address before applying to a job."))
     if price_cents <= 0:
         raise DomainError(_("Give a price above zero."))
     if not (cover_note or "").strip():

@@ -1,19 +1,33 @@
-"""Prove every contract's hash chain; name the first broken link of each broken chain."""
+"""Prove every contract's hash chain; name the first broken link of each broken chain. With
+--checkpoint, also prove that each chain still holds what a signed checkpoint fixed."""
 
 from django.core.management.base import BaseCommand
 
+from contracts.checkpoints import load_trusted, record_divergences
 from contracts.models import Contract
+from marketplace.kernel.checkpoints import CheckpointError
 from marketplace.kernel.models import Event
 from marketplace.kernel.services.record import verify_chain
 
 
 class Command(BaseCommand):
-    help = "Verify the tamper-evident record of every contract (or of the given ids)."
+    help = ("Verify the tamper-evident record of every contract (or of the given ids); with "
+            "--checkpoint FILE, also that nothing the signed checkpoint fixed has changed, even "
+            "where a whole chain was recomputed.")
 
     def add_arguments(self, parser):
         parser.add_argument("contract_ids", nargs="*", type=int)
+        parser.add_argument("--checkpoint", metavar="FILE",
+                            help="a checkpoint file written by record_checkpoint")
 
     def handle(self, *args, **options):
+        checkpoint = None
+        if options["checkpoint"]:
+            try:
+                checkpoint = load_trusted(options["checkpoint"])
+            except CheckpointError as exc:
+                self.stderr.write(f"REFUSED: {exc}")
+                raise SystemExit(1) from exc
         contracts = Contract.objects.order_by("pk").only("pk", "record_head_seq", "record_head_hash")
         if options["contract_ids"]:
             contracts = contracts.filter(pk__in=options["contract_ids"])
@@ -29,7 +43,13 @@ class Command(BaseCommand):
         if orphan_check:
             broken.append("events exist for a missing contract")
             self.stderr.write("BROKEN: events exist for a missing contract")
+        if checkpoint is not None:
+            only = set(options["contract_ids"]) or None
+            for divergence in record_divergences(checkpoint, contract_ids=only):
+                broken.append(divergence)
+                self.stderr.write(f"DIVERGED: {divergence}")
         if broken:
-            self.stderr.write(f"verify_records: {len(broken)} broken of {checked} contracts")
+            self.stderr.write(f"verify_records: {len(broken)} problem(s) in {checked} contracts")
             raise SystemExit(1)
-        self.stdout.write(f"verify_records: all {checked} contract records intact")
+        against = f"; all match {checkpoint.describe()}" if checkpoint else ""
+        self.stdout.write(f"verify_records: all {checked} contract records intact{against}")

@@ -87,6 +87,7 @@ def _notice(notification: Notification, zone) -> dict:
         "deadline": format_deadline(notification.deadline_at, zone)
         if notification.deadline_at else "",
         "urgent": notification.urgent,
+        "details": notification.details,
     }
 
 

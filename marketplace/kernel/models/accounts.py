@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ..db_privileges import KEPT
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -35,6 +37,8 @@ class User(AbstractUser):
     Clients hire, freelancers work; mediators and arbitrators are staff users in the
     `Mediators` and `Arbitrators` groups. Deadlines are stored in UTC and shown in `timezone`.
     """
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CLIENT)
     timezone = models.CharField(

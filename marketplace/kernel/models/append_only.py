@@ -6,12 +6,17 @@ The model refuses here; the database refuses too (triggers installed after every
 
 from django.db import models
 
+from ..db_privileges import APPEND_ONLY
+
 
 class AppendOnlyError(Exception):
     pass
 
 
 class AppendOnlyModel(models.Model):
+    # The database role of the app may read and insert, never update or delete.
+    db_privileges = APPEND_ONLY
+
     class Meta:
         abstract = True
 

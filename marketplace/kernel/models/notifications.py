@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..db_privileges import KEPT
+
 
 class Notification(models.Model):
     """Something that asks the user to look or act. `key` makes a reminder idempotent: the
@@ -13,6 +15,8 @@ class Notification(models.Model):
     user's preference; `digest_pending` marks a notice waiting for the user's daily digest.
     """
 
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -20,6 +24,9 @@ class Notification(models.Model):
         "contracts.Contract", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     text = models.CharField(max_length=300)
+    # Mailed only, never shown in the app: e.g. a copy of the record's final digest and the
+    # latest signed checkpoint when a contract ends (too long for the list, kept by mail).
+    details = models.TextField(blank=True, db_default="")
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -68,6 +75,8 @@ class MailDelivery(models.Model):
     same mail, send it once once it is recorded as sent. A send in flight holds a short claim
     (`claimed_until`), so a duplicate task running at the same moment leaves it alone.
     """
+
+    db_privileges = KEPT  # retried and marked sent, never removed: kernel.db_privileges
 
     key = models.CharField(max_length=120, unique=True)
     # Empty only for an account mail to an address with no account (a password reset).

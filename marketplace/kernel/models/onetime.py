@@ -4,9 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ..db_privileges import KEPT
+
 
 class IdempotencyKey(models.Model):
     """A form's one-time key (money-moving forms carry one): the first POST with it acts."""
+
+    db_privileges = KEPT  # the app's database role: kernel.db_privileges
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)

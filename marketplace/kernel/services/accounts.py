@@ -5,6 +5,7 @@ ledger entries point at accounts, not at personal data. What must be settled fir
 contracts, money in the wallet) is known to the apps above: they register a check each.
 """
 
+import secrets
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
@@ -37,8 +38,8 @@ def account_close(*, actor) -> None:
             refusal = check(user)
             if refusal:
                 raise DomainError(refusal)
-        user.username = f"closed-{user.pk}"
-        user.email = f"closed-{user.pk}@closed.invalid"
+        user.username = closed_username(user)
+        user.email = f"{user.username}@closed.invalid"
         user.first_name = user.last_name = ""
         user.headline = user.bio = user.skills = ""
         user.set_unusable_password()
@@ -47,6 +48,21 @@ def account_close(*, actor) -> None:
         user.save()
         EmailAddress.objects.filter(user=user).delete()
         _end_sessions(user.pk)
+
+
+# Sign-up refuses usernames that begin with this (marketplace.kernel.adapter), so a closed
+# account's pseudonym can never be taken in advance to make its closure fail.
+CLOSED_PREFIX = "closed-"
+
+
+def closed_username(user) -> str:
+    """`closed-<id>`; should that name exist anyway (taken before sign-up refused the prefix,
+    or given by an administrator), a random suffix makes it unique."""
+    User = get_user_model()
+    name = f"{CLOSED_PREFIX}{user.pk}"
+    while User.objects.filter(username__iexact=name).exclude(pk=user.pk).exists():
+        name = f"{CLOSED_PREFIX}{user.pk}-{secrets.token_hex(4)}"
+    return name
 
 
 def _end_sessions(user_id: int) -> None:

@@ -12,18 +12,20 @@ from marketplace.kernel.models import EmailFrequency, MailDelivery, Notification
 
 
 def notify(*, user, text: str, url: str = "", contract=None, key: str | None = None,
-           urgent: bool = False, deadline: datetime | None = None) -> bool:
+           urgent: bool = False, deadline: datetime | None = None, details: str = "") -> bool:
     """Create an in-app notification and queue its email in the current transaction.
 
     `urgent` notices (deadline reminders, case decisions) are mailed at once whatever the
     user's preference; others wait for the daily digest of a user who chose one. `deadline`
-    is shown in the recipient's time zone. With a `key`, the same user is notified at most
-    once for it (reminders); returns False when it was already sent.
+    is shown in the recipient's time zone. `details` go into the email only (a copy to keep,
+    too long for the in-app list). With a `key`, the same user is notified at most once for
+    it (reminders); returns False when it was already sent.
     """
     if user is None or not user.is_active:
         return False
     notification = Notification(user=user, contract=contract, text=text, url=url, key=key,
-                                urgent=urgent, deadline_at=deadline, created_at=timezone.now(),
+                                urgent=urgent, deadline_at=deadline, details=details,
+                                created_at=timezone.now(),
                                 digest_pending=_waits_for_digest(user, urgent))
     if key is not None:
         if Notification.objects.filter(user=user, key=key).exists():
