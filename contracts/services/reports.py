@@ -66,7 +66,9 @@ def _decide(actor, report: MessageReport, name: str, reason: str):
     if not reason:
         raise DomainError(_("Give the reason for your decision: the parties read it."))
     contract = lock_contract(report.message.contract_id)
-    report = MessageReport.objects.select_for_update().select_related(
+    # Only the report's row is locked (a lock on the joined message would need a right the
+    # app's role does not have on an append-only table).
+    report = MessageReport.objects.select_for_update(of=("self",)).select_related(
         "message", "message__author", "reporter").get(pk=report.pk)
     report.message.contract = contract
     fsm.run(report, name, actor, by=actor, reason=reason)
