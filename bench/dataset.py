@@ -291,3 +291,14 @@ def ended_history(clients, freelancers, contracts: int, seed: str = "history"):
            "after_dispute", "created_at", "revealed_at", "reply", "replied_at"], feedback)
     _fix_sequence("reputation_feedback")
     return len(contract_rows), len(feedback)
+
+
+def jobs(clients, n: int, seed: str = "jobs"):
+    """n open jobs on the board, posted by random clients."""
+    rng = random.Random(seed)
+    rows = [(rng.choice(clients), f"Bench job {i}", "What we need built, in a paragraph.",
+             ", ".join(rng.sample(SKILLS, 3)), 10_000 * rng.randint(5, 200), "open",
+             NOW - timedelta(minutes=i)) for i in range(n)]
+    _copy("reputation_job", ["client_id", "title", "description", "skills", "budget_cents",
+                             "state", "created_at"], rows)
+    _fix_sequence("reputation_job")

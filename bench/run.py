@@ -6,8 +6,10 @@ report says which scale produced its figures.
 """
 
 import argparse
+import json
 import os
 import platform
+import random
 import signal
 import subprocess
 import sys
@@ -28,7 +30,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench import dataset, loadgen  # noqa: E402
+from bench import dataset, wrk  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -37,24 +39,43 @@ def log(*args):
     print(f"[{datetime.now(UTC):%H:%M:%S}]", *args, flush=True)
 
 
-def session_cookie(user) -> str:
+def session_cookie(user, *, second_factor: bool = False) -> str:
+    """A signed-in session for `user`; for staff, with the second factor passed the way
+    allauth records it (the console refuses a session without it)."""
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
+    if second_factor:
+        from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+        from allauth.mfa.models import Authenticator
+
+        from marketplace.kernel.mfa import enrol_totp, is_enrolled
+
+        if not is_enrolled(user):
+            enrol_totp(user)
+        totp = Authenticator.objects.get(user_id=user.pk, type=Authenticator.Type.TOTP)
+        now = time.time()
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": now, "username": user.username},
+            {"method": "mfa", "at": now, "type": "totp", "id": totp.pk}]
+        session["account_authentication_methods_user"] = str(user.pk)
     session.create()
     return f"sessionid={session.session_key}"
 
 
 def build_page_data(scale: float) -> dict:
-    """10k users, 50k contracts, 1M events (at scale 1), and the pages' subjects."""
+    """10k users, 50k contracts, 1M events (at scale 1), and the pages' subjects: the busiest
+    client's dashboard and contracts, a real dispute in mediation, an open cancellation
+    request, jobs on the board, a freelancer's profile, and a mediator for the console."""
     n_users, n_contracts, events = int(10_000 * scale), int(50_000 * scale), 20
     log(f"pages data: {n_users} users, {n_contracts} contracts, {n_contracts * events} events")
     clients, freelancers = dataset.users(n_users, "u")
     contract_ids = dataset.contracts_with_events(clients, freelancers, n_contracts, events)
     dataset.reputations(freelancers)
+    dataset.jobs(clients, int(2_000 * scale) or 20)
     User = get_user_model()
-    # The busiest client (most contracts) is the one whose dashboard is measured.
+    # The busiest client (most contracts) is the one whose pages are measured.
     with connection.cursor() as cursor:
         cursor.execute("SELECT client_id, COUNT(*) FROM contracts_contract GROUP BY client_id "
                        "ORDER BY 2 DESC LIMIT 1")
@@ -63,9 +84,34 @@ def build_page_data(scale: float) -> dict:
     contract_id = (contract_ids[0] if not owned else
                    User.objects.get(pk=client_id).contracts_as_client.order_by("pk")
                    .values_list("pk", flat=True).first())
-    dispute = _real_dispute(client)
-    log(f"dashboard of a client with {owned} contracts; contract #{contract_id}; dispute #{dispute.pk}")
-    return {"client": client, "contract_id": contract_id, "dispute": dispute}
+    dispute, mediator = _real_dispute(client)
+    request = _open_request(client, dispute.contract.freelancer)
+    freelancer = User.objects.filter(role="freelancer", reputation__score__isnull=False).first()
+    log(f"dashboard of a client with {owned} contracts; contract #{contract_id}; "
+        f"dispute #{dispute.pk}; request #{request.pk}")
+    return {"client": client, "contract_id": contract_id, "dispute": dispute,
+            "request": request, "freelancer": freelancer, "mediator": mediator}
+
+
+def _open_request(client, freelancer):
+    """An open cancellation request of the client's, with a counter-proposal and messages."""
+    from contracts.services import milestones, offers
+    from disputes.services import cancellations
+
+    contract = offers.offer_create(
+        client=client, freelancer=freelancer, title="Work being ended", description="Scope.",
+        milestones=[offers.MilestoneInput("A", 40_000), offers.MilestoneInput("B", 20_000)])
+    offers.offer_accept(actor=freelancer, contract=contract)
+    for m in contract.milestones.all():
+        milestones.milestone_fund(actor=client, milestone=m)
+    request = cancellations.cancellation_request(
+        actor=client, contract=contract, reason="budget",
+        explanation="Our budget for the quarter was cut; we would like to end here fairly.",
+        amount_to_freelancer_cents=20_000, fault="client")
+    for i in range(3):
+        cancellations.cancellation_message(actor=freelancer if i % 2 else client,
+                                           request=request, body=f"About the terms, {i}.")
+    return request
 
 
 def _real_dispute(client):
@@ -88,7 +134,8 @@ def _real_dispute(client):
 
     EmailAddress.objects.create(user=client, email=client.email, verified=True, primary=True)
     EmailAddress.objects.create(user=freelancer, email=freelancer.email, verified=True, primary=True)
-    wallets.wallet_deposit(actor=client, amount_cents=1_000_000, idempotency_key="bench-deposit-000001")
+    wallets.wallet_deposit(actor=client, amount_cents=2_000_000,
+                           idempotency_key="bench-deposit-000001")
     contract = offers.offer_create(client=client, freelancer=freelancer, title="Disputed work",
                                    description="Scope.", milestones=[offers.MilestoneInput("A", 50_000),
                                                                      offers.MilestoneInput("B", 30_000)])
@@ -109,11 +156,11 @@ def _real_dispute(client):
     dsvc.dispute_request_mediation(actor=client, dispute=dispute)
     dsvc.dispute_request_mediation(actor=freelancer, dispute=dispute)
     casework.dispute_assign_mediator(actor=mediator, dispute=dispute)
-    return dispute
+    return dispute, mediator
 
 
 def start_server(port: int, workers: int = 2, env: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench", **(env or {})}
+    env = {"DJANGO_SETTINGS_MODULE": "marketplace.settings.bench", **os.environ, **(env or {})}
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "marketplace.site.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--access-logfile", "-", "--error-logfile", "-", "--log-level",
@@ -138,37 +185,85 @@ CONNECTION_MODES = [
 ]
 
 
-def bench_pages(data: dict, rounds: int, requests: int, concurrency: int, env: dict,
-                port: int = 8781) -> dict:
-    server = start_server(port, env=env)
-    try:
-        cookie = session_cookie(data["client"])
-        pages = {
-            "bare view": "/bench/bare/",
-            "dashboard": "/",
-            "contract page": f"/contracts/{data['dispute'].contract_id}/",
-            "contract page (20 events)": f"/contracts/{data['contract_id']}/",
-            "dispute room": f"/disputes/{data['dispute'].pk}/",
-            "freelancer directory": "/freelancers/?q=django",
-        }
-        for path in pages.values():  # warm up every page (templates, connections, caches)
-            loadgen.run("127.0.0.1", port, path, cookie, 30, concurrency)
-        results = {name: [] for name in pages}
-        import random
+def page_list(data: dict) -> dict[str, tuple[str, str]]:
+    """name -> (path, whose session): every party page, and the console's queue and case."""
+    d, r = data["dispute"], data["request"]
+    return {
+        "bare view": ("/bench/bare/", "client"),
+        "dashboard": ("/", "client"),
+        "contract page": (f"/contracts/{d.contract_id}/", "client"),
+        "contract page (20 events)": (f"/contracts/{data['contract_id']}/", "client"),
+        "cancellation request": (f"/cancellations/{r.pk}/", "client"),
+        "dispute room": (f"/disputes/{d.pk}/", "client"),
+        "wallet": ("/wallet/", "client"),
+        "contracts list": ("/contracts/", "client"),
+        "job board": ("/jobs/", "client"),
+        "profile": (f"/u/{data['freelancer'].username}/", "client"),
+        "stats": ("/stats/", "client"),
+        "freelancer directory": ("/freelancers/?q=django", "client"),
+        "console queue": ("/admin/disputes/dispute/", "mediator"),
+        "console case view": (f"/admin/disputes/dispute/{d.pk}/change/", "mediator"),
+    }
 
+
+NO_MIDDLEWARE = "bare view, no middleware"
+
+
+def _check_serves(url: str, cookie: str) -> None:
+    """A page that redirects (to the login or the second-factor page) would be measured as
+    a fast 302: refuse to measure anything but the page itself."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)
+        url, headers={"Cookie": cookie, "Host": "localhost"})
+    try:
+        response = urllib.request.build_opener(NoRedirect).open(request, timeout=60)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{url} answered {error.code}, not the page") from error
+    if response.status != 200:
+        raise RuntimeError(f"{url} answered {response.status}, not the page")
+
+
+def bench_pages(data: dict, rounds: int, seconds: float, connections: int, env: dict,
+                port: int = 8781) -> dict:
+    """Every page with wrk in interleaved rounds (a different order each round), beside the
+    bare logged-in view in the same server and a bare view with no middleware at all."""
+    server = start_server(port, env=env)
+    bare = start_server(port + 10, env={
+        **env, "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench_nomiddleware"})
+    try:
+        cookies = {"client": session_cookie(data["client"]),
+                   "mediator": session_cookie(data["mediator"], second_factor=True)}
+        pages = {name: (f"http://127.0.0.1:{port}{path}", cookies[who])
+                 for name, (path, who) in page_list(data).items()}
+        pages[NO_MIDDLEWARE] = (f"http://127.0.0.1:{port + 10}/bench/bare/", "")
+        for url, cookie in pages.values():  # warm up (templates, connections, caches)
+            _check_serves(url, cookie)
+            outcome = wrk.run(url, cookie, 1, connections)
+            if outcome["errors"]:
+                raise RuntimeError(f"{url}: {outcome['errors']} errors while warming up")
+        results = {name: [] for name in pages}
         order = list(pages)
         for r in range(rounds):
-            random.Random(r).shuffle(order)  # interleaved rounds, in a different order each time
+            random.Random(r).shuffle(order)
             for name in order:
-                outcome = loadgen.run("127.0.0.1", port, pages[name], cookie, requests, concurrency)
+                outcome = wrk.run(*pages[name], seconds, connections)
                 if outcome["errors"]:
-                    raise RuntimeError(f"{name}: {outcome['errors']} errors ({outcome['first_error']})")
+                    raise RuntimeError(f"{name}: {outcome['errors']} errors")
                 results[name].append(outcome)
             log(f"round {r + 1}/{rounds} done")
-        return {"pages": pages, "results": results}
+        paths = {name: url.split(str(port), 1)[-1].split(str(port + 10), 1)[-1]
+                 for name, (url, _cookie) in pages.items()}
+        return {"pages": paths, "results": results}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in (server, bare):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def bench_deadlines(scale: float) -> dict:
@@ -233,6 +328,14 @@ def bench_reputation(scale: float) -> dict:
             "feedback": feedback_total, "runs": runs}
 
 
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True, cwd=BASE).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -253,13 +356,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=5, help="per page and round")
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--only", nargs="*", default=["pages", "deadlines", "reputation"])
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="an earlier run's results.json, reported as 'before'")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     report = {"machine": machine(), "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-              "scale": args.scale, "args": vars(args)}
+              "scale": args.scale, "argv": sys.argv[1:], "commit": _commit(),
+              "args": {k: v for k, v in vars(args).items() if k != "baseline"}}
     if "pages" in args.only:
         data = build_page_data(args.scale)
         call_command("collectstatic", "--no-input", verbosity=0)
@@ -268,7 +374,7 @@ def main():
         report["pages"] = []
         for i, (name, description, env) in enumerate(CONNECTION_MODES):
             log(f"pages, {name} connections")
-            section = bench_pages(data, args.rounds, args.requests, args.concurrency, env,
+            section = bench_pages(data, args.rounds, args.seconds, args.connections, env,
                                   port=8781 + i)
             report["pages"].append({**section, "mode": name, "description": description})
     if "deadlines" in args.only:
@@ -277,8 +383,11 @@ def main():
         report["reputation"] = bench_reputation(args.scale)
     from bench.report import write
 
-    write(report, BASE / "bench" / "RESULTS.md")
-    log("wrote bench/RESULTS.md")
+    # The raw figures too, so a later run can report this one as its "before".
+    (BASE / "bench" / "results.json").write_text(json.dumps(report, indent=1, default=str))
+    baseline = json.loads(args.baseline.read_text()) if args.baseline else None
+    write(report, BASE / "bench" / "RESULTS.md", baseline=baseline)
+    log("wrote bench/RESULTS.md and bench/results.json")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from contracts import access
+from contracts import access, rows
 from contracts.models import (
     AccountKind,
     Attachment,
@@ -33,6 +34,7 @@ from contracts.models import (
     ReportState,
     TransactionKind,
 )
+from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
 from marketplace.kernel.models import Event, User
 
 
@@ -68,36 +70,71 @@ def contract_for_record(user, contract_id: int) -> Contract:
         raise Http404 from exc
 
 
-def contract_page(user, contract_id: int) -> Contract:
-    """The contract with everything its page shows, in a fixed number of queries."""
-    try:
-        contract = (contracts_for(user)
-                    .select_related("client", "freelancer", "client__reputation")
-                    .get(pk=contract_id))
-    except Contract.DoesNotExist as exc:
-        raise Http404 from exc
-
-    prefetch_related_objects([contract], "milestones")
-    # The page shows the latest of the thread and the timeline; the record page has it all.
-    # Only what the timeline and thread show: whole rows (event data, hashes, the authors'
-    # password hashes and profiles) made reading them most of the page's cost.
-    contract.recent_events = list(reversed(
-        contract.events.select_related("actor")
-        .only("contract_id", "seq", "created_at", "actor_id", "text", *User.name_fields("actor"))
-        .annotate(hidden_reason=event_hidden_reason())
-        .order_by("-seq")[:RECENT]))
-    contract.recent_messages = list(reversed(
-        contract.messages.select_related("author")
-        .only("contract_id", "author_id", "body", "created_at", *User.name_fields("author"))
-        .annotate(hidden_reason=hidden_reason())
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.only(
-            "message_id", "original_name", "size", "sha256")))
-        .order_by("-created_at", "-id")[:RECENT]))
-    return contract
-
-
-
+# The contract page shows the latest of the thread and the timeline; the record page has it all.
 RECENT = 20
+
+
+def _contract_for_page(contract_id: int, user_id: int):
+    return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id),
+                                    pk=contract_id)
+            .values(*fields_of(Contract),
+                    *(f"{via}__{name}" for via in ("client", "freelancer")
+                      for name in User.NAME_FIELDS)))
+
+
+def _milestones_of(contract_id: int):
+    return Milestone.objects.filter(contract_id=contract_id).values(*fields_of(Milestone))
+
+
+def _recent_events_of(contract_id: int):
+    return (Event.objects.filter(contract_id=contract_id).order_by("-seq")
+            .values("id", "seq", "created_at", "text", *User.name_values("actor"))
+            .annotate(hidden_reason=event_hidden_reason())[:RECENT])
+
+
+def _recent_messages_of(contract_id: int):
+    return (Message.objects.filter(contract_id=contract_id).order_by("-created_at", "-id")
+            .values("id", "created_at", "body", *User.name_values("author"))
+            .annotate(hidden_reason=hidden_reason())[:RECENT])
+
+
+CONTRACT_FOR_PAGE = CompiledQuery(_contract_for_page)
+MILESTONES_OF = CompiledQuery(_milestones_of)
+RECENT_EVENTS_OF = CompiledQuery(_recent_events_of)
+RECENT_MESSAGES_OF = CompiledQuery(_recent_messages_of)
+
+
+def contract_page(user, contract_id: int) -> Contract:
+    """The contract with what its page shows: its milestones (`page_milestones`), and the
+    latest of its timeline and thread as rendered rows (`recent_events`: HTML;
+    `recent_messages`: dicts with `html`). The page's reads are compiled once
+    (kernel.compiled), rows are read as values (nothing is called on them) and rendered
+    once for each viewer's time zone and language (contracts.rows); the record page has
+    every row."""
+    row = CONTRACT_FOR_PAGE.first(contract_id=contract_id, user_id=user.pk)
+    if row is None:
+        raise Http404
+    contract = instance(Contract, row)
+    contract.client = instance(User, row, "client__")
+    contract.freelancer = instance(User, row, "freelancer__")
+    contract.page_milestones = [instance(Milestone, m)
+                                for m in MILESTONES_OF.rows(contract_id=contract.pk)]
+    for milestone in contract.page_milestones:
+        milestone.contract = contract
+    prefetched(contract, "milestones", contract.page_milestones)
+    events = RECENT_EVENTS_OF.rows(contract_id=contract.pk)
+    for event in events:
+        event["actor_name"] = User.name_in(event, "actor") or str(_("system"))
+    events.reverse()
+    contract.recent_events = rows.TIMELINE_EVENTS.render(events)
+    messages = RECENT_MESSAGES_OF.rows(contract_id=contract.pk)
+    messages.reverse()
+    for message in messages:
+        message["author_name"] = User.name_in(message, "author")
+    for message, html in zip(messages, rows.THREAD_MESSAGES.render(messages), strict=True):
+        message["html"] = html
+    contract.recent_messages = messages
+    return contract
 
 
 def _with_thread_and_record(contract: Contract) -> Contract:

@@ -82,7 +82,7 @@ def _freelancer_from_query(request):
 @login_required
 def contract_detail(request, pk: int):
     contract = selectors.contract_page(request.user, pk)
-    milestones = list(contract.milestones.all())
+    milestones = contract.page_milestones
     for milestone in milestones:
         milestone.actions = available(MILESTONE_ACTIONS, milestone, request.user)
     is_client = request.user.pk == contract.client_id

@@ -34,6 +34,7 @@ from disputes.models import (
     SettlementOffer,
 )
 from disputes.models.dispute import OPEN_STATES, REASSIGN_ARBITRATOR, REASSIGN_MEDIATOR
+from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
 from marketplace.kernel.models import User
 
 
@@ -126,12 +127,36 @@ def disputes_awaiting(user):
             .select_related("contract").order_by("deadline_at"))
 
 
-def current_case(contract):
-    """The contract's latest cancellation request (with its dispute), or None."""
+def _latest_case_of(contract_id: int):
     # The dispute's frozen snapshot can be large; only the record and the console show it.
-    return (CancellationRequest.objects.filter(contract=contract)
-            .select_related("dispute", "turn_user").defer("dispute__snapshot")
-            .order_by("-created_at", "-id").first())
+    return (CancellationRequest.objects.filter(contract_id=contract_id)
+            .order_by("-created_at", "-id")
+            .values(*fields_of(CancellationRequest),
+                    *(name for name in fields_of(Dispute, "dispute__")
+                      if name != "dispute__snapshot"),
+                    *(f"turn_user__{name}" for name in User.NAME_FIELDS))[:1])
+
+
+LATEST_CASE_OF = CompiledQuery(_latest_case_of)
+
+
+def current_case(contract):
+    """The contract's latest cancellation request (with its dispute and whose turn it is),
+    or None. Read on every contract page: compiled once (kernel.compiled)."""
+    row = LATEST_CASE_OF.first(contract_id=contract.pk)
+    if row is None:
+        return None
+    case = instance(CancellationRequest, row)
+    case.contract = contract
+    if row["turn_user_id"] is not None:
+        case.turn_user = instance(User, row, "turn_user__")
+    dispute = instance(Dispute, row, "dispute__") if row["dispute__id"] is not None else None
+    if dispute is not None:
+        dispute.contract = contract
+        dispute.cancellation_request = case
+    # Cached either way, so asking for `case.dispute` never reads the database again.
+    CancellationRequest.dispute.related.set_cached_value(case, dispute)
+    return case
 
 
 def current_case_with_ending(contract):

@@ -143,7 +143,6 @@ class Contract(ConcurrentTransitionMixin, WithDeadline):
         ContractState.CLOSED: _("This contract was closed after a long time without activity."),
     }
 
-
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts_as_client"
     )

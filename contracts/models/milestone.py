@@ -98,7 +98,6 @@ class Milestone(ConcurrentTransitionMixin, WithDeadline):
         MilestoneState.VOID: _("This milestone was voided when the contract ended."),
     }
 
-
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="milestones"
     )

@@ -154,7 +154,6 @@ class CancellationRequest(ConcurrentTransitionMixin, WithDeadline):
         CancellationState.DISPUTED: _("This request became a dispute: the dispute room holds the case now."),
     }
 
-
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.PROTECT, related_name="cancellation_requests"
     )

@@ -271,7 +271,6 @@ class Dispute(ConcurrentTransitionMixin, WithDeadline):
         DisputeState.WITHDRAWN: _("This dispute was withdrawn; it is closed."),
     }
 
-
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
                                  related_name="disputes")
     cancellation_request = models.OneToOneField(
@@ -549,7 +548,6 @@ class SettlementOffer(ConcurrentTransitionMixin, models.Model):
         OfferState.ACCEPTED: _("This offer was already accepted."),
         OfferState.LAPSED: _("This offer lapsed when the case moved on."),
     }
-
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="offers")
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

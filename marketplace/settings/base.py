@@ -208,6 +208,16 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
               "LOCATION": "marketplace_throttle"}
     ),
+    # Rendered rows of append-only data (marketplace.kernel.pagecache): Redis under its own
+    # prefix when REDIS_URL is set, else each process's memory. Never the database: a cache
+    # that costs a query would cost more than it saves.
+    "pages": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "pages"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
+              "OPTIONS": {"MAX_ENTRIES": 50_000}}
+    ),
 }
 
 LANGUAGE_CODE = "en-us"

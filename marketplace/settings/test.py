@@ -46,3 +46,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # real task. Tests of the queue itself (retries, the worker, races) use the plain backend.
 TASKS = {"default": {"BACKEND": "marketplace.tests.tasks.RunAfterCommitBackend",
                      "QUEUES": TASK_QUEUES}}  # noqa: F405
+
+# Rendered rows are keyed by ids, which each test database (one per xdist worker, reused
+# after a rollback) hands out again: each test process keeps its own, emptied per test.
+CACHES = {**CACHES,  # noqa: F405
+          "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "pages-test"}}

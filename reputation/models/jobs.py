@@ -41,7 +41,6 @@ class Job(ConcurrentTransitionMixin, models.Model):
         JobState.CLOSED: _("This job was closed by the client who posted it."),
     }
 
-
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="jobs")
     title = models.CharField(_("title"), max_length=200)
@@ -102,7 +101,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ApplicationState.NOT_SELECTED: _("The client hired someone else for this job."),
         ApplicationState.WITHDRAWN: _("This application was withdrawn."),
     }
-
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications")
     freelancer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

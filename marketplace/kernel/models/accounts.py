@@ -128,6 +128,27 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        if self.closed_at:
-            return f"Closed account #{self.pk}"
-        return self.get_full_name() or self.username
+        return self.name_from(self.pk, self.username, self.first_name, self.last_name,
+                              self.closed_at)
+
+    @staticmethod
+    def name_from(pk, username, first_name, last_name, closed_at) -> str:
+        """What `display_name` says, from the name fields alone (rows read with `values()`)."""
+        if pk is None:
+            return ""
+        if closed_at:
+            return f"Closed account #{pk}"
+        return f"{first_name} {last_name}".strip() or username
+
+    @classmethod
+    def name_values(cls, via: str) -> list[str]:
+        """The `values()` fields `name_in` reads, through a relation: name_values("author")."""
+        return [f"{via}_id", *(f"{via}__{f}" for f in ("username", "first_name", "last_name",
+                                                       "closed_at"))]
+
+    @classmethod
+    def name_in(cls, row: dict, via: str) -> str:
+        """The display name of the user a `values()` row points to through `via`."""
+        return cls.name_from(row[f"{via}_id"], row[f"{via}__username"],
+                             row[f"{via}__first_name"], row[f"{via}__last_name"],
+                             row[f"{via}__closed_at"])

@@ -5,8 +5,10 @@ not at all, and a worker sends the mail (marketplace.kernel.mail)."""
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.mail.delivery import enqueue_deliveries
 from marketplace.kernel.models import EmailFrequency, MailDelivery, Notification
 
@@ -69,8 +71,18 @@ def _queue_mails(notifications: list[Notification]) -> None:
         enqueue_deliveries([d.pk for d in deliveries])
 
 
+def _unread_of(user_id: int):
+    return (Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+            .values("user_id").annotate(unread=Count("id")).order_by())
+
+
+# Every signed-in page shows the count: compiled once (kernel.compiled).
+UNREAD_OF = CompiledQuery(_unread_of)
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    row = UNREAD_OF.first(user_id=user.pk)
+    return row["unread"] if row else 0
 
 
 def mark_all_read(*, user) -> int:
