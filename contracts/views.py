@@ -99,7 +99,8 @@ def contract_detail(request, pk: int):
             if contract.state == ContractState.CANCELLED else None),
         "actions": available(CONTRACT_ACTIONS, contract, request.user),
         "can_add_milestone": is_client and contract.state == ContractState.ACTIVE,
-        "message_form": MessageForm() if can_post(contract, request.user) else None,
+        # The message form's fields are written out in the template (it is always empty here).
+        "can_message": can_post(contract, request.user),
         "role": "client" if is_client else "freelancer",
     })
 

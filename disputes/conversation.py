@@ -6,13 +6,13 @@ proposals with the reasons they were rejected, decisions, the settlement. A case
 its `cancellation.requested` event until the contract is settled or resumes.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
-
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
-from contracts.selectors import hidden_messages
+from contracts.selectors import event_hidden_reason
+from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.models import Event, User
+from marketplace.kernel.pagecache import RowFragments
 
 # The last event of a case: the settlement that cancels the contract, or its resumption.
 CASE_END_KINDS = ("settlement.executed", "contract.resumed")
@@ -45,55 +45,52 @@ KIND_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    at: datetime
-    who: str
-    actor_id: int | None
-    kind: str
-    label: str
-    text: str
-    attachments: list  # [{"id", "name", "sha256"}] for messages and evidence
-    message_id: int | None = None  # a message's own id (to report it)
-    hidden: bool = False
-
-    @property
-    def is_message(self) -> bool:
-        return self.kind == "message.posted"
-
-    @property
-    def opens_dispute(self) -> bool:
-        return self.kind == "dispute.opened"
+def _conversation_of(contract_id: int, request_id: int):
+    """The case's events: from the request's `cancellation.requested` event on."""
+    start = (Event.objects.filter(contract_id=contract_id, kind="cancellation.requested",
+                                  subject_type="cancellationrequest", subject_id=request_id)
+             .order_by("seq").values("seq")[:1])
+    return (Event.objects.filter(contract_id=contract_id, seq__gte=Subquery(start))
+            .order_by("seq")
+            .values("id", "seq", "created_at", "kind", "text", "data", *User.name_values("actor"))
+            .annotate(hidden_reason=event_hidden_reason())[:MAX_ENTRIES])
 
 
-def case_conversation(request, *, reveal_hidden: bool = False) -> list[Entry]:
-    """Every event of `request`'s case (and its dispute), oldest first (three queries).
-    Messages a mediator hid show as hidden, with the reason, unless `reveal_hidden` (a case
-    worker reading the record)."""
-    start = (Event.objects.filter(contract_id=request.contract_id,
-                                  kind="cancellation.requested", data__request_id=request.pk)
-             .values_list("seq", flat=True).first())
-    if start is None:
-        return []
-    events = User.with_names(
-        Event.objects.filter(contract_id=request.contract_id, seq__gte=start), "actor"
-    ).order_by("seq")[:MAX_ENTRIES]
-    hidden = {} if reveal_hidden else hidden_messages(request.contract_id)
+# Read on both case pages at every visit: compiled once (kernel.compiled).
+CONVERSATION_OF = CompiledQuery(_conversation_of)
+
+
+def _entry_key(row: dict) -> tuple:
+    return (row["id"], row["created_at"], row["who"], row["hidden_reason"])
+
+
+# A rendered entry depends on the event (append-only), the name shown and, for a message,
+# the reason a mediator hid it (None when shown, or when a case worker reads it whole).
+ENTRIES = RowFragments("case-entry", "disputes/_conversation_entry.html", key=_entry_key)
+
+
+def case_conversation(request, *, reveal_hidden: bool = False) -> list[dict]:
+    """Every event of `request`'s case (and its dispute), oldest first, up to the one that
+    settled the contract or resumed it, each with its rendered `html` (one query). Messages
+    a mediator hid show as hidden, with the reason, unless `reveal_hidden` (a case worker
+    reading the record). What depends on the viewer (their own entries, the link to report a
+    message) is left to the page."""
     entries = []
-    for event in events:
-        message_id = event.data.get("message_id") if event.kind == "message.posted" else None
-        if message_id in hidden:
-            event.text = str(_("Hidden by a mediator: %(reason)s") % {"reason": hidden[message_id]})
-            event.data = {}
-        entries.append(Entry(
-            seq=event.seq, at=event.created_at,
-            who=event.actor.display_name if event.actor_id else str(_("system")),
-            actor_id=event.actor_id, kind=event.kind,
-            label=str(KIND_LABELS.get(event.kind, event.kind.replace(".", " "))),
-            text=event.text, attachments=event.data.get("attachments", []),
-            message_id=message_id, hidden=message_id in hidden,
-        ))
-        if event.kind in CASE_END_KINDS:
+    for row in CONVERSATION_OF.rows(contract_id=request.contract_id, request_id=request.pk):
+        kind = row["kind"]
+        message_id = row["data"].get("message_id") if kind == "message.posted" else None
+        if reveal_hidden or message_id is None:
+            row["hidden_reason"] = None
+        row.update(
+            who=User.name_in(row, "actor") or str(_("system")),
+            label=str(KIND_LABELS.get(kind, kind.replace(".", " "))),
+            attachments=[] if row["hidden_reason"] else row["data"].get("attachments", []),
+            message_id=message_id, hidden=bool(row["hidden_reason"]),
+            opens_dispute=kind == "dispute.opened")
+        del row["data"]
+        entries.append(row)
+        if kind in CASE_END_KINDS:
             break
+    for entry, html in zip(entries, ENTRIES.render(entries), strict=True):
+        entry["html"] = html
     return entries

@@ -9,29 +9,24 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from contracts import access
-from contracts.models import Attachment, Milestone
+from contracts.models import Milestone
 from disputes.access import cases_visible_to
-from disputes.conversation import case_conversation
-from disputes.endings import dispute_ending, request_ending
+from disputes.endings import request_ending
 from disputes.models import (
     CancellationRequest,
     CancellationState,
     Dispute,
     DisputeState,
-    Proposal,
-    SettlementOffer,
 )
 from disputes.models.dispute import OPEN_STATES, REASSIGN_ARBITRATOR, REASSIGN_MEDIATOR
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
@@ -51,18 +46,6 @@ def cancellation_for_party(user, pk: int) -> CancellationRequest:
                 .get(pk=pk))
     except CancellationRequest.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def cancellation_page(user, pk: int) -> CancellationRequest:
-    """The request with what its page shows: how it ended (if it has) and its conversation."""
-    request = cancellation_for_party(user, pk)
-    dispute = getattr(request, "dispute", None)
-    if dispute is not None and not dispute.is_open:
-        prefetch_related_objects([dispute], Prefetch(
-            "offers", queryset=User.with_names(SettlementOffer.objects, "made_by")), "proposals")
-    request.ending = request_ending(request)
-    request.conversation = case_conversation(request)
-    return request
 
 
 def _dispute_by_id(pk: int) -> Dispute:
@@ -98,33 +81,21 @@ def dispute_for_reader(user, pk: int) -> Dispute:
     raise Http404
 
 
-def dispute_room(user, pk: int) -> Dispute:
-    """The dispute with everything its room shows, in a fixed number of queries."""
-    dispute = dispute_for_reader(user, pk)
-    prefetch_related_objects(
-        [dispute],
-        Prefetch("offers", queryset=User.with_names(SettlementOffer.objects, "made_by")),
-        Prefetch("proposals", queryset=User.with_names(Proposal.objects, "author")),
-        Prefetch("evidence", queryset=User.with_names(Attachment.objects, "uploaded_by")),
-        "contract__milestones",
-    )
-    request = dispute.cancellation_request
-    request.contract = dispute.contract
-    # Case workers read the case as the record has it, messages a mediator hid included.
-    dispute.conversation = case_conversation(
-        request, reveal_hidden=not dispute.contract.is_party(user))
-    dispute.ending = dispute_ending(dispute)
-    proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
-    dispute._current_proposal = proposals[-1] if proposals else None
-    for proposal in dispute.proposals.all():
-        proposal.dispute = dispute
-    return dispute
+def _disputes_awaiting_of(user_id: int):
+    return (Dispute.objects.filter(Q(contract__client_id=user_id)
+                                   | Q(contract__freelancer_id=user_id), state__in=OPEN_STATES)
+            .order_by("deadline_at", "id")
+            .values("id", "state", "deadline_at", "contract__title")[:25])
 
 
-def disputes_awaiting(user):
-    """Open disputes of the user's contracts (a party always has something to watch)."""
-    return (Dispute.objects.filter(_party_filter(user), state__in=OPEN_STATES)
-            .select_related("contract").order_by("deadline_at"))
+# The dashboard's reads: compiled once (kernel.compiled), values only.
+DISPUTES_AWAITING_OF = CompiledQuery(_disputes_awaiting_of)
+
+
+def disputes_awaiting(user) -> list[dict]:
+    """Open disputes of the user's contracts (a party always has something to watch),
+    soonest deadline first (at most 25), as rows."""
+    return DISPUTES_AWAITING_OF.rows(user_id=user.pk)
 
 
 def _latest_case_of(contract_id: int):
@@ -168,16 +139,25 @@ def current_case_with_ending(contract):
     return case
 
 
-def live_requests(user):
-    """The user's live cancellation requests (whoever's move it is), soonest deadline first."""
+def _live_requests_of(user_id: int):
     return (CancellationRequest.objects.filter(
-        _party_filter(user), state__in=[CancellationState.OPEN, CancellationState.DENIED])
-        .select_related("contract", "turn_user").order_by("deadline_at"))
+        Q(contract__client_id=user_id) | Q(contract__freelancer_id=user_id),
+        state__in=[CancellationState.OPEN, CancellationState.DENIED])
+        .order_by("deadline_at", "id")
+        .values("id", "state", "deadline_at", "amount_to_freelancer_cents", "contract__title",
+                *User.name_values("turn_user"))[:50])
 
 
-def requests_awaiting(user):
-    """Live cancellation requests where it is this user's move."""
-    return live_requests(user).filter(turn_user=user)
+LIVE_REQUESTS_OF = CompiledQuery(_live_requests_of)
+
+
+def live_requests(user) -> list[dict]:
+    """The user's live cancellation requests (whoever's move it is), soonest deadline first
+    (at most 50), as rows with the name of whose turn it is."""
+    rows = LIVE_REQUESTS_OF.rows(user_id=user.pk)
+    for row in rows:
+        row["turn_user_name"] = User.name_in(row, "turn_user")
+    return rows
 
 
 def overdue_q(now):

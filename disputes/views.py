@@ -11,7 +11,7 @@ from contracts import selectors as contract_selectors
 from contracts.forms import MessageForm
 from contracts.models import AccessKind
 from contracts.services.access_log import log_staff_read
-from disputes import consequences, selectors
+from disputes import case_pages, consequences, selectors
 from disputes.actions import CANCELLATION_ACTIONS, DISPUTE_ACTIONS, OFFER_ACTIONS
 from disputes.forms import CancellationRequestForm, EvidenceForm
 from disputes.services.cancellations import cancellation_message, cancellation_request
@@ -55,14 +55,13 @@ def cancellation_new(request, pk: int):
 
 @login_required
 def cancellation_detail(request, pk: int):
-    case = selectors.cancellation_page(request.user, pk)
+    case = case_pages.cancellation_page(request.user, pk)
     user = request.user
     return render(request, "disputes/cancellation_detail.html", {
         "case": case,
         "contract": case.contract,
         "actions": available(CANCELLATION_ACTIONS, case, user),
         "steps": cancellation_steps(case, case.ending),
-        "message_form": MessageForm(),
         "my_turn": case.turn_user_id == user.pk,
         "role": "client" if user.pk == case.contract.client_id else "freelancer",
         "counters_left": case.counters_left(
@@ -102,7 +101,7 @@ def cancellation_message_create(request, pk: int):
 
 @login_required
 def dispute_detail(request, pk: int):
-    dispute = selectors.dispute_room(request.user, pk)
+    dispute = case_pages.dispute_room(request.user, pk)
     user = request.user
     # A case worker reads the room (they act in the console); only the parties act here.
     party = dispute.contract.is_party(user)
@@ -110,7 +109,6 @@ def dispute_detail(request, pk: int):
                    object_id=dispute.pk)
     offers = list(dispute.offers.all())
     for offer in offers:
-        offer.dispute = dispute
         offer.actions = available(OFFER_ACTIONS, offer, user) if dispute.state in (
             "negotiation", "mediation") else []
     return render(request, "disputes/dispute_detail.html", {
@@ -123,8 +121,9 @@ def dispute_detail(request, pk: int):
         "my_mediation_request": dispute.mediation_requested_by(user),
         "other_mediation_request": party and dispute.mediation_requested_by(
             dispute.contract.other_party(user)),
-        "message_form": MessageForm() if party and dispute.is_open else None,
-        "evidence_form": EvidenceForm() if party and dispute.state in EVIDENCE_STATES else None,
+        # The forms' fields are written out in the templates (they are always empty here).
+        "can_message": party and dispute.is_open,
+        "can_add_evidence": party and dispute.state in EVIDENCE_STATES,
         "reading_as_staff": not party,
         # Who on the staff opened the case: names, first and last read (not every click).
         "staff_readers": contract_selectors.staff_who_read(dispute.contract),

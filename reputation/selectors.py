@@ -1,12 +1,13 @@
 """Reads for the directory, the job board and profiles: ranked in SQL, constant queries."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from contracts.models import Contract
+from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.scoring import reason_text
 from reputation.models import Feedback, Job, JobState
@@ -79,17 +80,27 @@ def trust_of(user):
 
 
 
-def feedback_to_leave(user):
-    """Ended contracts still in their feedback window where the user has not left feedback."""
+def _feedback_to_leave_of(user_id: int, window_opened: datetime):
+    given = Feedback.objects.filter(contract=OuterRef("pk"), author_id=user_id)
+    return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id),
+                                    state__in=["completed", "cancelled"],
+                                    ended_at__gt=window_opened)
+            .exclude(Exists(given)).order_by("ended_at", "id")
+            .values("id", "title", "ended_at")[:50])
+
+
+# On every dashboard: compiled once (kernel.compiled).
+FEEDBACK_TO_LEAVE_OF = CompiledQuery(_feedback_to_leave_of)
+
+
+def feedback_to_leave(user) -> list[dict]:
+    """Ended contracts still in their feedback window where the user has not left feedback
+    (at most 50), as rows with when the window closes (`closes_at`)."""
     window = timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
-    given = Feedback.objects.filter(contract=OuterRef("pk"), author=user)
-    contracts = (Contract.objects.filter(Q(client=user) | Q(freelancer=user),
-                                         state__in=["completed", "cancelled"],
-                                         ended_at__gt=timezone.now() - window)
-                 .exclude(Exists(given)).order_by("ended_at")[:50])
-    for contract in contracts:
-        contract.feedback_closes_at = contract.ended_at + window
-    return contracts
+    rows = FEEDBACK_TO_LEAVE_OF.rows(user_id=user.pk, window_opened=timezone.now() - window)
+    for row in rows:
+        row["closes_at"] = row["ended_at"] + window
+    return rows
 
 
 def explanation_lines(reputation, *, owner: bool = False) -> list[dict]:

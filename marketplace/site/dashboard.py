@@ -10,15 +10,10 @@ from django.utils.translation import gettext as _
 
 from contracts import selectors as contract_selectors
 from disputes import selectors as case_selectors
-from marketplace.kernel.models import User
+from disputes.models import DisputeState
+from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money
 from reputation.selectors import feedback_to_leave
-
-# The dashboard reads ids, titles, names, states and deadlines only. Loading whole rows
-# (descriptions, snapshots, password hashes) made building and reading its queries most of
-# the page's cost; a field left out here is loaded on access, one query per row, which the
-# dashboard's query-budget test would catch.
-_CONTRACT = ["title", "state", "client_id", "freelancer_id", "deadline_at"]
 
 
 @dataclass(frozen=True)
@@ -31,95 +26,96 @@ class ActionItem:
     waiting_on_me: bool = True
 
 
+# Each source reads rows of values through a read compiled once (the apps' selectors), and
+# links each row from one reverse (kernel.links): the dashboard is every user's first page.
+
+
 def _offer_items(user) -> list[ActionItem]:
     items = []
-    offers = contract_selectors.live_offers(user).only(*_CONTRACT, *User.name_fields("client"),
-                                               *User.name_fields("freelancer"))
-    for c in offers[:2 * PER_SOURCE]:
-        if c.freelancer_id == user.pk:
+    link = row_link("contracts:detail")
+    for c in contract_selectors.live_offers(user):
+        if c["freelancer_id"] == user.pk:
             items.append(ActionItem(
-                title=_("Answer the offer “%(title)s”") % {"title": c.title},
-                detail=_("from %(name)s") % {"name": c.client.display_name},
-                url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer")))
+                title=_("Answer the offer “%(title)s”") % {"title": c["title"]},
+                detail=_("from %(name)s") % {"name": c["client_name"]},
+                url=link(c["id"]), deadline=c["deadline_at"], badge=_("Offer")))
         else:
             items.append(ActionItem(
                 title=_("Offer “%(title)s” awaits %(name)s")
-                % {"title": c.title, "name": c.freelancer.display_name},
+                % {"title": c["title"], "name": c["freelancer_name"]},
                 detail=_("You can withdraw it until it is answered."),
-                url=c.get_absolute_url(), deadline=c.deadline_at, badge=_("Offer sent"),
+                url=link(c["id"]), deadline=c["deadline_at"], badge=_("Offer sent"),
                 waiting_on_me=False))
     return items
 
 
 def _milestone_items(user) -> list[ActionItem]:
     items = []
-    milestones = contract_selectors.milestones_needing_action(user).only(
-        "title", "state", "deadline_at", "contract_id", "position",
-        *(f"contract__{field}" for field in _CONTRACT))
-    for m in milestones[:PER_SOURCE]:
-        contract = m.contract
-        url = contract.get_absolute_url() + "#milestones"
-        mine = user.pk == contract.client_id
-        if m.state == "pending":
-            items.append(ActionItem(_("Fund “%(title)s”") % {"title": m.title},
-                                    _("on “%(contract)s”") % {"contract": contract.title},
-                                    url, None, _("Fund"), waiting_on_me=mine))
-        elif m.state == "funded":
-            items.append(ActionItem(_("Deliver “%(title)s”") % {"title": m.title},
-                                    _("on “%(contract)s”") % {"contract": contract.title},
-                                    url, None, _("Deliver"), waiting_on_me=not mine))
-        elif m.state == "submitted":
-            items.append(ActionItem(_("Review “%(title)s”") % {"title": m.title},
-                                    _("on “%(contract)s”; released automatically at the "
-                                      "deadline") % {"contract": contract.title},
-                                    url, m.deadline_at, _("Review"), waiting_on_me=mine))
+    link = row_link("contracts:detail")
+    # Translated once, not per row: a busy dashboard lists 25 milestones.
+    on, on_review = _("on “%(contract)s”"), _("on “%(contract)s”; released automatically at "
+                                            "the deadline")
+    fund, deliver, review = _("Fund “%(title)s”"), _("Deliver “%(title)s”"), _("Review “%(title)s”")
+    badges = {"pending": _("Fund"), "funded": _("Deliver"), "submitted": _("Review")}
+    for m in contract_selectors.milestones_needing_action(user):
+        url = link(m["contract_id"]) + "#milestones"
+        mine = user.pk == m["contract__client_id"]
+        names = {"title": m["title"], "contract": m["contract__title"]}
+        if m["state"] == "pending":
+            items.append(ActionItem(fund % names, on % names, url, None, badges["pending"],
+                                    waiting_on_me=mine))
+        elif m["state"] == "funded":
+            items.append(ActionItem(deliver % names, on % names, url, None, badges["funded"],
+                                    waiting_on_me=not mine))
+        elif m["state"] == "submitted":
+            items.append(ActionItem(review % names, on_review % names, url, m["deadline_at"],
+                                    badges["submitted"], waiting_on_me=mine))
     return items
 
 
 def _case_items(user) -> list[ActionItem]:
     items = []
-    requests = case_selectors.live_requests(user).only(
-        "state", "deadline_at", "turn_user_id", "contract_id", "amount_to_freelancer_cents",
-        "contract__title", "contract__state", *User.name_fields("turn_user"))
-    for r in requests[:2 * PER_SOURCE]:
-        if r.turn_user_id == user.pk:
+    link = row_link("disputes:cancellation")
+    for r in case_selectors.live_requests(user):
+        if r["turn_user_id"] == user.pk:
             items.append(ActionItem(
-                title=(_("Respond to the denial on “%(title)s”") if r.state == "denied"
+                title=(_("Respond to the denial on “%(title)s”") if r["state"] == "denied"
                        else _("Answer the cancellation request on “%(title)s”"))
-                % {"title": r.contract.title},
+                % {"title": r["contract__title"]},
                 detail=_("Terms: %(amount)s to the freelancer") % {
-                    "amount": format_money(r.amount_to_freelancer_cents)},
-                url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation")))
+                    "amount": format_money(r["amount_to_freelancer_cents"])},
+                url=link(r["id"]), deadline=r["deadline_at"], badge=_("Cancellation")))
         else:
             items.append(ActionItem(
                 title=_("Cancellation request on “%(title)s” awaits %(name)s")
-                % {"title": r.contract.title, "name": r.turn_user.display_name},
+                % {"title": r["contract__title"], "name": r["turn_user_name"]},
                 detail=_("The current terms apply if the deadline passes in silence."),
-                url=r.get_absolute_url(), deadline=r.deadline_at, badge=_("Cancellation"),
+                url=link(r["id"]), deadline=r["deadline_at"], badge=_("Cancellation"),
                 waiting_on_me=False))
     return items
 
 
 def _feedback_items(user) -> list[ActionItem]:
+    link = row_link("reputation:feedback")
     return [
-        ActionItem(title=_("Leave feedback on “%(title)s”") % {"title": c.title},
+        ActionItem(title=_("Leave feedback on “%(title)s”") % {"title": c["title"]},
                    detail=_("Double-blind: shown when both of you have, or when the window "
                             "closes."),
-                   url=f"/contracts/{c.pk}/feedback/", deadline=c.feedback_closes_at,
-                   badge=_("Feedback"))
+                   url=link(c["id"]), deadline=c["closes_at"], badge=_("Feedback"))
         for c in feedback_to_leave(user)
     ]
 
 
 def _dispute_items(user) -> list[ActionItem]:
+    link = row_link("disputes:dispute")
     return [
         ActionItem(title=_("Dispute on “%(title)s”: %(stage)s")
-                   % {"title": d.contract.title, "stage": d.get_state_display().lower()},
+                   % {"title": d["contract__title"],
+                      "stage": str(DisputeState(d["state"]).label).lower()},
                    detail=_("Offers, evidence and the mediator's proposal are in the dispute "
                             "room."),
-                   url=d.get_absolute_url(), deadline=d.deadline_at, badge=_("Dispute"))
-        for d in case_selectors.disputes_awaiting(user).only(
-            "state", "deadline_at", "contract_id", "contract__title", "contract__state")[:PER_SOURCE]
+                   url=link(d["id"]), deadline=d["deadline_at"], badge=_("Dispute"))
+        for d in case_selectors.disputes_awaiting(user)
     ]
 
 

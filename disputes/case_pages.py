@@ -1,0 +1,182 @@
+"""What the two case pages read: the cancellation request page and the dispute room.
+
+Each page has one selector here that fetches exactly what it shows, in a fixed number of
+reads compiled once (kernel.compiled): the case with its contract (and the request or the
+dispute) in one row, the people it names in one more, then its offers, proposals, evidence
+and conversation. Few joins per read on purpose: PostgreSQL spent longer planning the old
+eight-table join than running it. A non-party gets 404, as before; staff who need to know
+read the dispute room through the same checks as before (`disputes.access`).
+"""
+
+from django.http import Http404
+
+from contracts import access
+from contracts.models import Attachment, Contract, Milestone
+from contracts.selectors import MILESTONES_OF
+from disputes.conversation import case_conversation
+from disputes.endings import dispute_ending, request_ending
+from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
+from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
+from marketplace.kernel.models import User
+from marketplace.kernel.pagecache import RowFragments
+
+# The dispute's frozen snapshot can be large; only the record and the console show it.
+_DISPUTE_FIELDS = [name for name in fields_of(Dispute) if name != "snapshot"]
+
+
+def _request_row(request_id: int):
+    # Found by id, the party checked in Python: a party filter across the join made the
+    # plan longer than the read.
+    return (CancellationRequest.objects.filter(pk=request_id)
+            .values(*fields_of(CancellationRequest), *fields_of(Contract, "contract__"),
+                    *(f"dispute__{name}" for name in _DISPUTE_FIELDS)))
+
+
+def _dispute_row(dispute_id: int):
+    return (Dispute.objects.filter(pk=dispute_id)
+            .values(*_DISPUTE_FIELDS, *fields_of(Contract, "contract__"),
+                    *fields_of(CancellationRequest, "cancellation_request__")))
+
+
+def _people(first: int, second: int, third: int, fourth: int):
+    return User.objects.filter(pk__in=[first, second, third, fourth]).values(
+        "id", *User.NAME_FIELDS)
+
+
+def _offers_of(dispute_id: int):
+    return (SettlementOffer.objects.filter(dispute_id=dispute_id).order_by("created_at", "id")
+            .values(*fields_of(SettlementOffer),
+                    *(f"made_by__{name}" for name in User.NAME_FIELDS)))
+
+
+def _proposals_of(dispute_id: int):
+    return (Proposal.objects.filter(dispute_id=dispute_id).order_by("created_at", "id")
+            .values(*fields_of(Proposal)))
+
+
+def _evidence_of(dispute_id: int):
+    return (Attachment.objects.filter(dispute_id=dispute_id).order_by("uploaded_at", "id")
+            .values("id", "original_name", "uploaded_at", "sha256",
+                    *User.name_values("uploaded_by")))
+
+
+def _evidence_key(row: dict) -> tuple:
+    return (row["id"], row["uploaded_at"], row["uploader"])
+
+
+# An evidence file never changes once uploaded: rendered once per viewer and uploader's name.
+EVIDENCE = RowFragments("evidence", "disputes/_evidence_row.html", key=_evidence_key)
+
+REQUEST_ROW = CompiledQuery(_request_row)
+DISPUTE_ROW = CompiledQuery(_dispute_row)
+PEOPLE = CompiledQuery(_people)
+OFFERS_OF = CompiledQuery(_offers_of)
+PROPOSALS_OF = CompiledQuery(_proposals_of)
+EVIDENCE_OF = CompiledQuery(_evidence_of)
+
+
+def _named(contract: Contract, *others: int | None) -> dict[int, User]:
+    """The contract's parties (set on it) and `others` (staff), by id, in one read."""
+    ids = [contract.client_id, contract.freelancer_id, *(others or ())]
+    ids = [*ids, *([0] * (4 - len(ids)))]
+    people = {row["id"]: instance(User, row) for row in PEOPLE.rows(
+        first=ids[0], second=ids[1], third=ids[2] or 0, fourth=ids[3] or 0)}
+    contract.client = people[contract.client_id]
+    contract.freelancer = people[contract.freelancer_id]
+    return people
+
+
+def _with_milestones(contract: Contract) -> None:
+    milestones = [instance(Milestone, row) for row in MILESTONES_OF.rows(contract_id=contract.pk)]
+    for milestone in milestones:
+        milestone.contract = contract
+    prefetched(contract, "milestones", milestones)
+
+
+def _request_people(request: CancellationRequest, people: dict) -> None:
+    for field in ("initiator", "turn_user", "proposed_by"):
+        user_id = getattr(request, f"{field}_id")
+        if user_id in people:
+            setattr(request, field, people[user_id])
+
+
+def cancellation_page(user, pk: int) -> CancellationRequest:
+    """The request, for one of its contract's parties (else 404), with its contract and
+    parties, its dispute if it became one, how it ended (if it has) and its conversation."""
+    row = REQUEST_ROW.first(request_id=pk)
+    if row is None:
+        raise Http404
+    request = instance(CancellationRequest, row)
+    contract = request.contract = instance(Contract, row, "contract__")
+    if not contract.is_party(user):
+        raise Http404
+    people = _named(contract)
+    _request_people(request, people)
+    dispute = None
+    if row["dispute__id"] is not None:
+        dispute = instance(Dispute, row, "dispute__")
+        dispute.contract, dispute.cancellation_request = contract, request
+        if dispute.opened_by_id in people:
+            dispute.opened_by = people[dispute.opened_by_id]
+        if not dispute.is_open:
+            _with_offers_and_proposals(dispute, people)
+    CancellationRequest.dispute.related.set_cached_value(request, dispute)
+    request.ending = request_ending(request)
+    request.conversation = case_conversation(request)
+    return request
+
+
+def _with_offers_and_proposals(dispute: Dispute, people: dict) -> None:
+    offers = []
+    for row in OFFERS_OF.rows(dispute_id=dispute.pk):
+        offer = instance(SettlementOffer, row)
+        offer.made_by = people.get(offer.made_by_id) or instance(User, row, "made_by__")
+        offer.dispute = dispute
+        offers.append(offer)
+    prefetched(dispute, "offers", offers)
+    proposals = [instance(Proposal, row) for row in PROPOSALS_OF.rows(dispute_id=dispute.pk)]
+    for proposal in proposals:
+        proposal.dispute = dispute
+    prefetched(dispute, "proposals", proposals)
+    kinds = [p for p in proposals if p.kind == "proposal"]
+    dispute._current_proposal = kinds[-1] if kinds else None
+
+
+def _may_read(user, dispute: Dispute) -> bool:
+    contract = dispute.contract
+    if contract.is_party(user):
+        return True
+    return (access.reads_as_staff(user, contract)
+            and access.readable_contracts(user).filter(pk=contract.pk).exists())
+
+
+def dispute_room(user, pk: int) -> Dispute:
+    """The dispute with everything its room shows, for a party or staff who needs to know
+    (else 404): contract and parties, the request, mediator and arbitrator, offers,
+    proposals, evidence, milestones and the whole case's conversation."""
+    row = DISPUTE_ROW.first(dispute_id=pk)
+    if row is None:
+        raise Http404
+    dispute = instance(Dispute, row)
+    contract = dispute.contract = instance(Contract, row, "contract__")
+    if not _may_read(user, dispute):
+        raise Http404
+    request = dispute.cancellation_request = instance(
+        CancellationRequest, row, "cancellation_request__")
+    request.contract = contract
+    CancellationRequest.dispute.related.set_cached_value(request, dispute)
+    people = _named(contract, dispute.mediator_id, dispute.arbitrator_id)
+    _request_people(request, people)
+    for field in ("mediator", "arbitrator", "opened_by"):
+        user_id = getattr(dispute, f"{field}_id")
+        setattr(dispute, field, people.get(user_id) if user_id else None)
+    _with_milestones(contract)
+    _with_offers_and_proposals(dispute, people)
+    evidence = EVIDENCE_OF.rows(dispute_id=dispute.pk)
+    for item in evidence:
+        item["uploader"] = User.name_in(item, "uploaded_by")
+    dispute.evidence_rows = EVIDENCE.render(evidence)
+    # Case workers read the case as the record has it, messages a mediator hid included.
+    dispute.conversation = case_conversation(request, reveal_hidden=not contract.is_party(user))
+    dispute.ending = dispute_ending(dispute)
+    return dispute
