@@ -1,0 +1,110 @@
+"""The contract page's cached rows (contracts.rows): every input of a row's key, changed,
+changes the page; unchanged, the row is served from the cache."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+
+from conftest import login
+from contracts.services import reports
+from contracts.services.messages import message_post
+from contracts.tests.factories import make_active_contract
+from marketplace.kernel.models import User
+from marketplace.tests.factories import ClientFactory, FreelancerFactory, MediatorFactory
+from marketplace.tests.pagecache import POISON, poison_rows
+
+pytestmark = pytest.mark.django_db
+
+# A moment whose rendering differs by time zone (the date changes in Tokyo) and by language
+# (March is "Mar" in English, "Mär" in German).
+WRITTEN_AT = datetime(2026, 3, 31, 20, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def page(client):
+    with time_machine.travel(WRITTEN_AT, tick=False):
+        contract = make_active_contract(client=ClientFactory(first_name="Carla", last_name="C"),
+                                        freelancer=FreelancerFactory(first_name="Bob",
+                                                                     last_name="B"))
+        message = message_post(actor=contract.freelancer, contract=contract,
+                               body="Here is the first draft.",
+                               files=[ContentFile(b"%PDF-1.4 draft", name="draft.pdf")])
+    login(client, contract.client)
+    url = contract.get_absolute_url()
+
+    def get(**headers) -> str:
+        response = client.get(url, **headers)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return contract, message, get
+
+
+def rows(html: str, message) -> tuple[str, str]:
+    """The thread (its one message) and the timeline."""
+    thread = html[html.index('id="thread"'):html.index('id="timeline"')]
+    assert f'id="message-{message.pk}"' in thread
+    return thread, html[html.index('id="timeline"'):]
+
+
+def test_unchanged_inputs_serve_the_cached_rows(page):
+    contract, message, get = page
+    thread, timeline = rows(get(), message)
+    assert "Here is the first draft." in thread and "draft.pdf" in thread
+    assert "Bob B" in timeline
+    assert poison_rows() >= 2
+    html = get()
+    thread, timeline = rows(html, message)
+    assert POISON in thread and POISON in timeline and "Here is the first draft." not in html
+
+
+def test_the_viewers_time_zone_is_in_the_key(page):
+    contract, message, get = page
+    assert "31 Mar 2026, 20:30" in rows(get(), message)[0]
+    poison_rows()
+    User.objects.filter(pk=contract.client_id).update(timezone="Asia/Tokyo")
+    thread, timeline = rows(get(), message)
+    assert POISON not in thread and "1 Apr 2026, 05:30" in thread
+    assert POISON not in timeline and "1 Apr 2026, 05:30" in timeline
+
+
+def test_the_viewers_language_is_in_the_key(page):
+    contract, message, get = page
+    assert "31 Mar 2026" in rows(get(), message)[0]
+    poison_rows()
+    thread, timeline = rows(get(HTTP_ACCEPT_LANGUAGE="de"), message)
+    assert POISON not in thread and "31 Mär 2026" in thread
+    assert POISON not in timeline and "31 Mär 2026" in timeline
+
+
+@pytest.mark.parametrize("change", ["renamed", "closed"])
+def test_the_names_shown_are_in_the_key(page, change):
+    contract, message, get = page
+    get()
+    poison_rows()
+    if change == "renamed":
+        User.objects.filter(pk=contract.freelancer_id).update(first_name="Robert")
+        expected = "Robert B"
+    else:  # what closing an account does to the name every page shows
+        User.objects.filter(pk=contract.freelancer_id).update(closed_at=WRITTEN_AT)
+        expected = f"Closed account #{contract.freelancer_id}"
+    thread, timeline = rows(get(), message)
+    assert POISON not in thread and expected in thread and "Bob B" not in thread
+    # The freelancer's events are rendered anew with the name; the client's stay cached (the
+    # text of an event is what was recorded, names included, and never changes).
+    assert expected in timeline and POISON in timeline
+
+
+def test_a_hidden_message_is_in_the_key(page):
+    contract, message, get = page
+    get()
+    report = reports.message_report(actor=contract.client, message=message,
+                                    reason="It is not what we agreed on, and it is rude.")
+    reports.report_hide(actor=MediatorFactory(), report=report, reason="Insulting wording.")
+    poison_rows()
+    thread, timeline = rows(get(), message)
+    assert POISON not in thread and "Hidden by a mediator: Insulting wording." in thread
+    assert "Here is the first draft." not in thread and "draft.pdf" not in thread
+    assert "Hidden by a mediator: Insulting wording." in timeline
