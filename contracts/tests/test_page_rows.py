@@ -50,7 +50,7 @@ def rows(html: str, message) -> tuple[str, str]:
 
 
 def test_unchanged_inputs_serve_the_cached_rows(page):
-    contract, message, get = page
+    _contract, message, get = page
     thread, timeline = rows(get(), message)
     assert "Here is the first draft." in thread and "draft.pdf" in thread
     assert "Bob B" in timeline
@@ -71,7 +71,7 @@ def test_the_viewers_time_zone_is_in_the_key(page):
 
 
 def test_the_viewers_language_is_in_the_key(page):
-    contract, message, get = page
+    _contract, message, get = page
     assert "31 Mar 2026" in rows(get(), message)[0]
     poison_rows()
     thread, timeline = rows(get(HTTP_ACCEPT_LANGUAGE="de"), message)

@@ -55,7 +55,7 @@ def evidence(html: str) -> str:
 
 
 def test_unchanged_inputs_serve_the_cached_rows(case):
-    dispute, message, mediator, get = case
+    dispute, _message, _mediator, get = case
     client_user = dispute.contract.client
     html = get(client_user)
     assert WORDS in conversation(html) and "screens.pdf" in evidence(html)
@@ -70,7 +70,7 @@ def test_unchanged_inputs_serve_the_cached_rows(case):
 
 
 def test_the_viewers_time_zone_is_in_the_key(case):
-    dispute, message, mediator, get = case
+    dispute, _message, _mediator, get = case
     client_user = dispute.contract.client
     assert "31 Mar 2026, 20:30" in conversation(get(client_user))
     poison_rows()
@@ -81,7 +81,7 @@ def test_the_viewers_time_zone_is_in_the_key(case):
 
 
 def test_the_viewers_language_is_in_the_key(case):
-    dispute, message, mediator, get = case
+    dispute, _message, _mediator, get = case
     get(dispute.contract.client)
     poison_rows()
     html = get(dispute.contract.client, HTTP_ACCEPT_LANGUAGE="de")
@@ -91,7 +91,7 @@ def test_the_viewers_language_is_in_the_key(case):
 
 @pytest.mark.parametrize("change", ["renamed", "closed"])
 def test_the_names_shown_are_in_the_key(case, change):
-    dispute, message, mediator, get = case
+    dispute, _message, _mediator, get = case
     freelancer_id = dispute.contract.freelancer_id
     assert "Bob B" in conversation(get(dispute.contract.client))
     poison_rows()
