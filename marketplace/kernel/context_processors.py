@@ -1,8 +1,9 @@
-"""Values every page's navigation needs: the unread notification count (one query, compiled
-once) and the links of the navigation bar."""
+"""Values every page's frame needs: the unread notification count (one query, compiled once),
+the links of the navigation bar and the stylesheets' and scripts' addresses."""
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -25,20 +26,39 @@ def nav_urls() -> dict[str, str]:
     return urls
 
 
-def _forget_nav_urls(*, setting, **kwargs):
+# Every page's stylesheets and scripts: their addresses (hashed names from the static files'
+# manifest) change only when the files are collected again, which means a restart.
+ASSETS = {"bootstrap_css": "vendor/bootstrap/css/bootstrap.min.css",
+          "icons_css": "vendor/bootstrap-icons/bootstrap-icons.min.css",
+          "app_css": "css/app.css", "bootstrap_js": "vendor/bootstrap/js/bootstrap.bundle.min.js",
+          "app_js": "js/app.js"}
+_assets: dict[str, str] = {}
+
+
+def assets() -> dict[str, str]:
+    if not _assets:
+        _assets.update({name: static(path) for name, path in ASSETS.items()})
+    return _assets
+
+
+def _forget(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _nav_urls.clear()
+    if setting in ("STATIC_URL", "STORAGES", "STATICFILES_STORAGE"):
+        _assets.clear()
 
 
-setting_changed.connect(_forget_nav_urls)
+setting_changed.connect(_forget)
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"unread_notifications": 0, "policy": settings, "nav": nav_urls()}
+        return {"unread_notifications": 0, "policy": settings, "nav": nav_urls(),
+                "assets": assets()}
     return {
         "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
         "policy": settings,
         "nav": nav_urls(),
+        "assets": assets(),
     }
