@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from contracts import selectors as contract_selectors
 from contracts.models import AccessKind, Attachment, LedgerTransaction, Message
 from contracts.services.access_log import log_staff_read
-from disputes import casefile, selectors
+from disputes import casefile, console_rows, selectors
 from disputes.access import cases_visible_to
 from disputes.console import CONSOLE_ACTIONS
 from disputes.endings import dispute_ending
@@ -38,7 +38,7 @@ from disputes.stepper import dispute_steps
 from marketplace.kernel.actions import available
 from marketplace.kernel.admin_mixins import NeedToKnowMixin, ReadOnlyAdmin
 from marketplace.kernel.errors import DomainError
-from marketplace.kernel.models import Event
+from marketplace.kernel.models import Event, User
 from marketplace.kernel.money import format_money
 from marketplace.kernel.views_helpers import action_view
 
@@ -169,18 +169,29 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     def _case(self, request, pk) -> Dispute:
         if not str(pk).isdigit():  # the URL takes any text; an id is a number
             raise Http404
+        # Two joins, and the people it names in one more read: PostgreSQL spent longer
+        # planning an eight-table join than running it.
         dispute = get_object_or_404(
-            Dispute.objects.filter(self.scope(request)).select_related("contract", "contract__client", "contract__freelancer",
-                                           "cancellation_request", "mediator", "arbitrator",
-                                           "opened_by")
+            Dispute.objects.filter(self.scope(request))
+            .select_related("contract", "cancellation_request")
             .prefetch_related(
                 "contract__milestones",
-                Prefetch("offers", queryset=SettlementOffer.objects.select_related("made_by")),
-                Prefetch("proposals", queryset=Proposal.objects.select_related("author")),
-                Prefetch("evidence", queryset=Attachment.objects.select_related("uploaded_by")),
+                Prefetch("offers", queryset=User.with_names(SettlementOffer.objects, "made_by")),
+                Prefetch("proposals", queryset=User.with_names(Proposal.objects, "author")),
+                Prefetch("evidence", queryset=User.with_names(Attachment.objects,
+                                                              "uploaded_by")),
             ),
             pk=pk,
         )
+        contract = dispute.contract
+        people = User.objects.only(*User.NAME_FIELDS).in_bulk(
+            {contract.client_id, contract.freelancer_id, dispute.opened_by_id,
+             *(i for i in (dispute.mediator_id, dispute.arbitrator_id) if i)})
+        contract.client, contract.freelancer = (people[contract.client_id],
+                                                people[contract.freelancer_id])
+        dispute.opened_by = people[dispute.opened_by_id]
+        dispute.mediator = people.get(dispute.mediator_id)
+        dispute.arbitrator = people.get(dispute.arbitrator_id)
         proposals = [p for p in dispute.proposals.all() if p.kind == "proposal"]
         dispute._current_proposal = proposals[-1] if proposals else None
         return dispute
@@ -188,8 +199,13 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     def _case_context(self, request, dispute):
         contract = dispute.contract
         access_log, access_log_total = contract_selectors.access_log(contract)
-        events = list(Event.objects.filter(contract=contract).select_related("actor")
+        events = list(User.with_names(Event.objects.filter(contract=contract), "actor")
                       .order_by("seq"))
+        thread = list(Message.objects.filter(contract=contract).order_by("created_at", "id")
+                      .values("id", "created_at", "body", "dispute_id", "cancellation_id",
+                              *User.name_values("author")))
+        for message in thread:
+            message["author_name"] = User.name_in(message, "author")
         proposals = list(dispute.proposals.all())
         return {
             **self.admin_site.each_context(request),
@@ -202,13 +218,13 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
             "milestones": casefile.milestone_rows(contract.milestones.all(), events),
             "rounds": casefile.proposal_rounds(dispute, proposals, events),
             "decision": next((p for p in proposals if p.kind == "decision"), None),
-            "events": events,
-            "thread": Message.objects.filter(contract=contract).select_related("author")
-            .prefetch_related("attachments").order_by("created_at", "id"),
+            # The record's rows are append-only: each rendered once (disputes.console_rows).
+            "events": console_rows.EVENTS.render(events),
+            "thread": console_rows.MESSAGES.render(thread),
             "ledger": LedgerTransaction.objects.filter(contract=contract)
             .prefetch_related("entries__account").order_by("created_at", "id"),
             "record_url": reverse("contracts:record", args=[contract.pk]),
-            "access_log": access_log,
+            "access_log": console_rows.READS.render(access_log),
             "access_log_total": access_log_total,
         }
 
