@@ -42,7 +42,7 @@ def case(client):
 
 
 def test_unchanged_inputs_serve_the_cached_rows(case):
-    dispute, mediator, get = case
+    _dispute, _mediator, get = case
     sections = get()
     assert WORDS in sections["case-messages"] and "Maya M" in sections["access-log"]
     assert poison_rows() >= 3
@@ -52,7 +52,7 @@ def test_unchanged_inputs_serve_the_cached_rows(case):
 
 
 def test_the_viewers_time_zone_and_language_are_in_the_key(case):
-    dispute, mediator, get = case
+    _dispute, mediator, get = case
     assert "2026-03-31 20:30" in get()["case-messages"]
     poison_rows()
     User.objects.filter(pk=mediator.pk).update(timezone="Asia/Tokyo")
