@@ -1,0 +1,68 @@
+"""Query budgets of the busiest pages (issue 17): each page reads what it shows in a fixed
+number of queries, whatever the size of the case; a page that reads more fails here.
+
+The counts include the session and the user (every signed-in request) and the unread count
+(every page's navigation); the console adds its second-factor check and permissions."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conftest import login
+from contracts.services.messages import message_post
+from contracts.tests.factories import make_active_contract
+from disputes.services import disputes as dsvc
+from disputes.tests.factories import in_mediation, make_dispute, make_request
+from marketplace.tests.factories import MediatorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    client.get(url)  # the first visit renders the rows the cache keeps
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def a_dispute(messages: int):
+    mediator = MediatorFactory()
+    dispute = in_mediation(make_dispute(), mediator)
+    for i in range(messages):
+        dsvc.dispute_message(actor=dispute.contract.freelancer, dispute=dispute,
+                             body=f"Point {i}.", files=[ContentFile(b"%PDF-1.4 e", name="e.pdf")],
+                             evidence=True)
+    return dispute, mediator
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_party_pages_read_in_a_fixed_number_of_queries(client, size):
+    contract = make_active_contract()
+    for i in range(size):
+        message_post(actor=contract.client, contract=contract, body=f"Note {i}")
+    login(client, contract.client)
+    assert queries(client, contract.get_absolute_url()) <= 8
+    assert queries(client, "/") <= 9
+    dispute, _mediator = a_dispute(size)
+    login(client, dispute.contract.client)
+    assert queries(client, dispute.get_absolute_url()) <= 11
+    assert queries(client, dispute.contract.get_absolute_url()) <= 8
+    assert queries(client, dispute.cancellation_request.get_absolute_url()) <= 6
+    request = make_request()
+    for i in range(size):
+        message_post(actor=request.contract.freelancer, contract=request.contract,
+                     body=f"About the terms, {i}.")
+    login(client, request.contract.client)
+    # An open request also says what silence would do to each side's score (two reads).
+    assert queries(client, request.get_absolute_url()) <= 8
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_console_case_view_reads_in_a_fixed_number_of_queries(client, size):
+    dispute, mediator = a_dispute(size)
+    login(client, mediator)
+    assert queries(client, reverse("admin:disputes_dispute_change", args=[dispute.pk])) <= 21
+    assert queries(client, reverse("admin:disputes_dispute_changelist")) <= 10
