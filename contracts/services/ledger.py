@@ -43,6 +43,27 @@ def escrow_of(contract) -> Account:
     return account
 
 
+def wallets_of(user_ids) -> dict[int, Account]:
+    """Each user's wallet by user id, in one read for those that exist (a batch service
+    posts for many users; one `get_or_create` each cost more than its posting)."""
+    found = {a.user_id: a for a in Account.objects.filter(kind=AccountKind.WALLET,
+                                                          user_id__in=set(user_ids))}
+    for user_id in set(user_ids) - set(found):
+        found[user_id], _created = Account.objects.get_or_create(kind=AccountKind.WALLET,
+                                                                 user_id=user_id)
+    return found
+
+
+def escrows_of(contract_ids) -> dict[int, Account]:
+    """Each contract's escrow by contract id, in one read for those that exist."""
+    found = {a.contract_id: a for a in Account.objects.filter(kind=AccountKind.ESCROW,
+                                                              contract_id__in=set(contract_ids))}
+    for contract_id in set(contract_ids) - set(found):
+        found[contract_id], _created = Account.objects.get_or_create(
+            kind=AccountKind.ESCROW, contract_id=contract_id)
+    return found
+
+
 class InsufficientFunds(DomainError):
     def __init__(self, account: Account, needed: int):
         if account.kind == AccountKind.WALLET:

@@ -17,6 +17,7 @@ from contracts.models.ledger import AccountKind, TransactionKind
 from marketplace.kernel import fsm
 from marketplace.kernel.bulk import update_rows
 from marketplace.kernel.errors import DomainError
+from marketplace.kernel.links import row_link
 from marketplace.kernel.models.deadlines import DEADLINE_FIELDS
 from marketplace.kernel.money import format_money, platform_fee
 from marketplace.kernel.services.notifications import notify, notify_many
@@ -26,10 +27,12 @@ from .common import ContractBusy, lock_contract, lock_contracts
 from .ledger import (
     Posting,
     escrow_of,
+    escrows_of,
     post_transaction,
     post_transactions,
     system_account,
     wallet_of,
+    wallets_of,
 )
 
 
@@ -125,14 +128,16 @@ def milestone_submit(*, actor, milestone: Milestone, note: str = "") -> Mileston
     return milestone
 
 
-def _release_posting(contract, milestone, fee: int, actor, how: str) -> Posting:
-    """Escrow pays the freelancer, less the platform fee."""
+def _release_posting(contract, milestone, fee: int, actor, how: str, *, escrow=None,
+                     wallet=None, fees=None) -> Posting:
+    """Escrow pays the freelancer, less the platform fee (a batch passes the accounts it
+    read together)."""
     return Posting(
         kind=TransactionKind.RELEASE, contract=contract, milestone=milestone, initiated_by=actor,
         memo=f"Milestone {milestone.position} of contract #{contract.pk} released ({how})",
-        legs=[(escrow_of(contract), -milestone.amount_cents),
-              (wallet_of(contract.freelancer), milestone.amount_cents - fee),
-              (system_account(AccountKind.FEES), fee)],
+        legs=[(escrow or escrow_of(contract), -milestone.amount_cents),
+              (wallet or wallet_of(contract.freelancer), milestone.amount_cents - fee),
+              (fees or system_account(AccountKind.FEES), fee)],
     )
 
 
@@ -197,6 +202,10 @@ def milestones_auto_release_due(*, ids: list[int]) -> int:
             pk__in=ids, contract_id__in=list(contracts), state=MilestoneState.SUBMITTED,
             deadline_at__lte=now).order_by("pk"))
         released, postings, events, notices = [], [], [], []
+        escrows = escrows_of({m.contract_id for m in due})
+        wallets = wallets_of({contracts[m.contract_id].freelancer_id for m in due})
+        fees = system_account(AccountKind.FEES)
+        link = row_link("contracts:detail")  # one reverse for the whole batch
         for milestone in due:
             contract = milestone.contract = contracts[milestone.contract_id]
             if not fsm.may(milestone, "auto_release", None):
@@ -205,13 +214,15 @@ def milestones_auto_release_due(*, ids: list[int]) -> int:
             from_state = milestone.state
             milestone.auto_release(fee_cents=fee)
             released.append(milestone)
-            postings.append(_release_posting(contract, milestone, fee, None, _auto_how()))
+            postings.append(_release_posting(
+                contract, milestone, fee, None, _auto_how(), escrow=escrows[contract.pk],
+                wallet=wallets[contract.freelancer_id], fees=fees))
             events.append({"contract": contract, "kind": "milestone.auto_release",
                            "subject": milestone, "from_state": from_state,
                            "to_state": milestone.state,
                            "text": _release_text(None, milestone, fee, _auto_how()),
                            "data": {"amount_cents": milestone.amount_cents, "fee_cents": fee}})
-            url = contract.get_absolute_url() + "#milestones"
+            url = link(contract.pk) + "#milestones"
             notices += [(contract.freelancer, _released_notice(milestone, fee), url, contract),
                         (contract.client, _auto_released_notice(milestone), url, contract)]
         # The rows are locked and each transition ran its guards: persist them in bulk.

@@ -13,6 +13,7 @@ from contracts.models import Contract, Milestone, MilestoneState
 from marketplace.kernel import fsm
 from marketplace.kernel.bulk import update_rows
 from marketplace.kernel.errors import DomainError
+from marketplace.kernel.links import row_link
 from marketplace.kernel.models import Role
 from marketplace.kernel.models.deadlines import DEADLINE_FIELDS
 from marketplace.kernel.money import format_money
@@ -180,6 +181,7 @@ def offers_expire_due(*, ids: list[int]) -> int:
         record_system_events([
             {"contract": c, "kind": "offer.expired", "subject": c, "from_state": "offered",
              "to_state": c.state, "text": _expired_text()} for c in contracts])
-        notify_many([(user, _expired_notice(c), c.get_absolute_url(), c)
+        link = row_link("contracts:detail")  # one reverse for the whole batch
+        notify_many([(user, _expired_notice(c), link(c.pk), c)
                      for c in contracts for user in (c.client, c.freelancer)])
     return len(contracts)
