@@ -362,6 +362,8 @@ def main():
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an earlier run's results.json, reported as 'before'")
     args = parser.parse_args()
+    if "pages" in args.only and not wrk.available():
+        sys.exit("bench/run drives the pages with wrk: install it first (apt-get install wrk).")
     call_command("migrate", verbosity=0)
     report = {"machine": machine(), "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
               "scale": args.scale, "argv": sys.argv[1:], "commit": _commit(),
