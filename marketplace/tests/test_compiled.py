@@ -2,8 +2,11 @@
 page cache's keys (kernel.pagecache)."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +19,7 @@ from contracts.tests.factories import make_active_contract
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
 from marketplace.kernel.links import row_link
 from marketplace.kernel.models import Notification, User
-from marketplace.kernel.pagecache import RowFragments
+from marketplace.kernel.pagecache import PAGE_CACHE, RowFragments
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +123,10 @@ def test_a_rows_key_holds_its_template_the_viewer_and_its_own_inputs(settings, t
     other_template = RowFragments("test", "contracts/_message_row.html",
                                   key=lambda row: (row["id"],))
     assert other_template.cache_key({"id": 1}, "UTC|en") != base
+
+
+def test_clear_page_cache_empties_the_rows():
+    caches[PAGE_CACHE].set("row:test:1", "<li>kept</li>")
+    out = StringIO()
+    call_command("clear_page_cache", stdout=out)
+    assert caches[PAGE_CACHE].get("row:test:1") is None and "emptied" in out.getvalue()
