@@ -10,7 +10,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from marketplace.kernel.services.notifications import unread_count
+from marketplace.kernel.services.notifications import badge_text, unread_count
 
 # The navigation bar's links take no arguments, so they are the same on every page: reversed
 # once per URL configuration and script prefix instead of a dozen times per page.
@@ -81,10 +81,12 @@ setting_changed.connect(_forget)
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"unread_notifications": 0, "policy": settings, "nav": nav_urls(),
-                "assets": assets(), "frame": frame(user)}
+        return {"unread_notifications": 0, "unread_badge": "", "policy": settings,
+                "nav": nav_urls(), "assets": assets(), "frame": frame(user)}
+    unread = SimpleLazyObject(lambda: unread_count(user))
     return {
-        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
+        "unread_notifications": unread,
+        "unread_badge": SimpleLazyObject(lambda: badge_text(unread)),
         "policy": settings,
         "nav": nav_urls(),
         "assets": assets(),
