@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from contracts import access, rows
 from contracts.models import (
     AccessLogEntry,
+    Account,
     AccountKind,
     Attachment,
     Contract,
@@ -218,6 +220,71 @@ def wallet_statement(user):
     return (Entry.objects.filter(account__user=user, account__kind="wallet")
             .select_related("transaction", "transaction__contract")
             .order_by("-transaction__created_at", "-id"))
+
+
+# The wallet page (issue 17): its balance and the statement's length in one read, one page
+# of statement lines in another, both compiled once; the lines render from the page cache.
+STATEMENT_PAGE = 25
+
+
+def _wallet_of(user_id: int):
+    lines = (Entry.objects.filter(account_id=OuterRef("pk")).order_by()
+             .values("account_id").annotate(n=Count("id")).values("n"))
+    return (Account.objects.filter(kind=AccountKind.WALLET, user_id=user_id)
+            .annotate(lines=Subquery(lines)).values("id", "balance_cents", "lines")[:1])
+
+
+WALLET_OF = CompiledQuery(_wallet_of)
+
+STATEMENT_LINE_FIELDS = ("id", "transaction_id", "amount_cents", "balance_after_cents",
+                         "transaction__created_at", "transaction__kind", "transaction__memo",
+                         "transaction__contract_id")
+
+
+def _statement_lines(offset: int, limit: int):
+    def build(account_id: int):
+        return (Entry.objects.filter(account_id=account_id)
+                .order_by("-transaction__created_at", "-id")
+                .values(*STATEMENT_LINE_FIELDS)[offset:offset + limit])
+    return build
+
+
+# One compiled read per page of the statement (LIMIT and OFFSET are part of its SQL); the
+# deep pages few people open are read through the ORM rather than kept.
+_STATEMENT_PAGES: dict[tuple[int, int], CompiledQuery] = {}
+COMPILED_STATEMENT_PAGES = 20
+
+
+class _Statement:
+    """A wallet's lines for `Paginator`: its length is known, each page is one read."""
+
+    def __init__(self, account_id: int | None, lines: int):
+        self.account_id, self.lines = account_id, lines
+
+    def count(self) -> int:
+        return self.lines
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        offset, limit = window.start or 0, window.stop - (window.start or 0)
+        if self.account_id is None or limit <= 0:
+            return []
+        query = _STATEMENT_PAGES.get((offset, limit))
+        if query is None:
+            build = _statement_lines(offset, limit)
+            if len(_STATEMENT_PAGES) >= COMPILED_STATEMENT_PAGES:
+                return list(build(self.account_id))
+            query = _STATEMENT_PAGES[offset, limit] = CompiledQuery(build)
+        return query.rows(account_id=self.account_id)
+
+
+def wallet_page(user, page_number) -> dict:
+    """What the wallet page shows: the balance and one page of the statement, newest first,
+    each line rendered (kernel.pagecache: a ledger entry never changes). Two reads."""
+    wallet = WALLET_OF.first(user_id=user.pk) or {"id": None, "balance_cents": 0, "lines": 0}
+    page = Paginator(_Statement(wallet["id"], wallet["lines"] or 0),
+                     STATEMENT_PAGE).get_page(page_number)
+    return {"balance_cents": wallet["balance_cents"], "page": page,
+            "lines": rows.STATEMENT_LINES.render(page.object_list)}
 
 
 def _milestones_needing_action_of(user_id: int):
