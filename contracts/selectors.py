@@ -46,13 +46,34 @@ def contracts_for(user):
     return Contract.objects.filter(Q(client=user) | Q(freelancer=user))
 
 
-def contract_list(user, *, state: str | None = None):
-    qs = contracts_for(user).select_related("client", "freelancer").annotate(
-        total_cents=Sum("milestones__amount_cents"), milestone_count=Count("milestones")
-    )
-    if state:
-        qs = qs.filter(state=state)
-    return qs.order_by("-last_activity_at", "-id")
+def _listed(user_id: int):
+    total = (Milestone.objects.filter(contract_id=OuterRef("pk")).order_by()
+             .values("contract_id").annotate(total=Sum("amount_cents")).values("total"))
+    return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id))
+            .annotate(total_cents=Subquery(total))
+            .order_by("-last_activity_at", "-id")
+            .values("id", "title", "state", "last_activity_at", "total_cents", "client_id",
+                    *User.name_values("client"), *User.name_values("freelancer")))
+
+
+def _listed_in_state(user_id: int, state: str):
+    return _listed(user_id).filter(state=state)
+
+
+# The contracts list (issue 17): every contract of the user's, as rows, compiled once.
+LISTED = CompiledQuery(_listed)
+LISTED_IN_STATE = CompiledQuery(_listed_in_state)
+
+
+def contract_list_rows(user, *, state: str | None = None) -> list[dict]:
+    """What the contracts list shows of each of the user's contracts (in `state`, if
+    given), latest activity first: title, state, value, the other party's name. One read."""
+    found = (LISTED_IN_STATE.rows(user_id=user.pk, state=state) if state
+             else LISTED.rows(user_id=user.pk))
+    for row in found:
+        other = "freelancer" if row["client_id"] == user.pk else "client"
+        row["with"] = User.name_in(row, other)
+    return found
 
 
 def contract_for_party(user, contract_id: int) -> Contract:
