@@ -39,6 +39,7 @@ from contracts.models import (
 )
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
 from marketplace.kernel.models import Event, User
+from marketplace.kernel.paged import CompiledPages, PagedRows
 
 
 def contracts_for(user):
@@ -262,48 +263,22 @@ STATEMENT_LINE_FIELDS = ("id", "transaction_id", "amount_cents", "balance_after_
                          "transaction__contract_id")
 
 
-def _statement_lines(offset: int, limit: int):
-    def build(account_id: int):
-        return (Entry.objects.filter(account_id=account_id)
-                .order_by("-transaction__created_at", "-id")
-                .values(*STATEMENT_LINE_FIELDS)[offset:offset + limit])
-    return build
+def _statement_lines(account_id: int):
+    return (Entry.objects.filter(account_id=account_id)
+            .order_by("-transaction__created_at", "-id").values(*STATEMENT_LINE_FIELDS))
 
 
-# One compiled read per page of the statement (LIMIT and OFFSET are part of its SQL); the
-# deep pages few people open are read through the ORM rather than kept.
-_STATEMENT_PAGES: dict[tuple[int, int], CompiledQuery] = {}
-COMPILED_STATEMENT_PAGES = 20
-
-
-class _Statement:
-    """A wallet's lines for `Paginator`: its length is known, each page is one read."""
-
-    def __init__(self, account_id: int | None, lines: int):
-        self.account_id, self.lines = account_id, lines
-
-    def count(self) -> int:
-        return self.lines
-
-    def __getitem__(self, window: slice) -> list[dict]:
-        offset, limit = window.start or 0, window.stop - (window.start or 0)
-        if self.account_id is None or limit <= 0:
-            return []
-        query = _STATEMENT_PAGES.get((offset, limit))
-        if query is None:
-            build = _statement_lines(offset, limit)
-            if len(_STATEMENT_PAGES) >= COMPILED_STATEMENT_PAGES:
-                return list(build(self.account_id))
-            query = _STATEMENT_PAGES[offset, limit] = CompiledQuery(build)
-        return query.rows(account_id=self.account_id)
+STATEMENT_LINES_OF = CompiledPages(_statement_lines)
 
 
 def wallet_page(user, page_number) -> dict:
     """What the wallet page shows: the balance and one page of the statement, newest first,
     each line rendered (kernel.pagecache: a ledger entry never changes). Two reads."""
     wallet = WALLET_OF.first(user_id=user.pk) or {"id": None, "balance_cents": 0, "lines": 0}
-    page = Paginator(_Statement(wallet["id"], wallet["lines"] or 0),
-                     STATEMENT_PAGE).get_page(page_number)
+    account_id = wallet["id"]
+    statement = PagedRows(wallet["lines"] or 0, lambda offset, size: STATEMENT_LINES_OF.rows(
+        offset, size, account_id=account_id))
+    page = Paginator(statement, STATEMENT_PAGE).get_page(page_number)
     return {"balance_cents": wallet["balance_cents"], "page": page,
             "lines": rows.STATEMENT_LINES.render(page.object_list)}
 
