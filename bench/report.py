@@ -1,6 +1,7 @@
 """Write bench/RESULTS.md from a run's measurements (bench/NOTES.md, kept by hand, follows
 with profiles and the before/after of every fix)."""
 
+import os
 import statistics
 from pathlib import Path
 
@@ -91,11 +92,19 @@ def _before_section(baseline: dict | None, mode: str) -> dict | None:
     return None
 
 
+def _load(load) -> list[str]:
+    if load is None:
+        return []
+    return [f"Load average (1 min) when the run started: {load} on {os.cpu_count()} CPUs "
+            "(other work on the machine slows every figure).", ""]
+
+
 def write(report: dict, path: Path, baseline: dict | None = None) -> None:
     args = report["args"]
     out = ["# Benchmark results", "",
            f"Run on {report['date']} at commit `{report['commit']}`, scale {report['scale']} "
            "(1.0 is the full size).", "", f"Machine: {report['machine']}.", "",
+           *_load(report.get("load")),
            f"Command: `bench/run {' '.join(report.get('argv', []))}` (it creates its own "
            "database).", ""]
     def provenance(name: str) -> list[str]:
@@ -104,7 +113,7 @@ def write(report: dict, path: Path, baseline: dict | None = None) -> None:
         if not m or (m.get("commit") == report["commit"] and m.get("date") == report["date"]):
             return []
         return [f"Measured on {m['date']} at commit `{m['commit']}`, scale {m['scale']} "
-                f"(`bench/run {' '.join(m.get('argv') or [])}`).", ""]
+                f"(`bench/run {' '.join(m.get('argv') or [])}`).", "", *_load(m.get("load"))]
 
     if "pages" in report:
         out += ["## Pages", "", *provenance("pages"),

@@ -370,6 +370,8 @@ def main():
     call_command("migrate", verbosity=0)
     report = {"machine": machine(), "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
               "scale": args.scale, "argv": sys.argv[1:], "commit": _commit(),
+              # Other work on the machine slows every figure: the run says how busy it was.
+              "load": round(os.getloadavg()[0], 2),
               "args": {k: v for k, v in vars(args).items() if k != "baseline"}}
     if "pages" in args.only:
         data = build_page_data(args.scale)
@@ -389,7 +391,7 @@ def main():
     # Sections run now are labelled with this run; sections not run keep the figures of the
     # run that measured them (bench/results.json), labelled with that run's commit and date,
     # so `--only` can re-measure one part without losing or passing off the others.
-    measured = {name: {k: report[k] for k in ("commit", "date", "scale", "argv")}
+    measured = {name: {k: report[k] for k in ("commit", "date", "scale", "argv", "load")}
                 for name in SECTIONS if name in report}
     earlier_path = BASE / "bench" / "results.json"
     if earlier_path.exists():
@@ -398,7 +400,7 @@ def main():
             if name not in report and name in earlier:
                 report[name] = earlier[name]
                 measured[name] = earlier.get("measured", {}).get(name) or {
-                    k: earlier.get(k) for k in ("commit", "date", "scale", "argv")}
+                    k: earlier.get(k) for k in ("commit", "date", "scale", "argv", "load")}
     report["measured"] = measured
     from bench.report import write
 
