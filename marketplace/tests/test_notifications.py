@@ -156,3 +156,21 @@ def test_the_list_keeps_deadlines_in_the_viewers_zone_and_mark_all_read(client, 
     assert "Mark all as read" in html
     client.post(reverse("notifications_read"))
     assert not Notification.objects.filter(user=freelancer, read_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("contracts", [1, 6])
+def test_the_grouped_list_reads_in_a_fixed_number_of_queries(client, client_user, freelancer,
+                                                              contracts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(contracts):
+        contract = make_active_contract(client=client_user, freelancer=freelancer,
+                                        title=f"Contract {i}")
+        for j in range(4):
+            notice(freelancer, f"Notice {i}.{j}", contract=contract, minutes_ago=i + j)
+    login(client, freelancer)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("notifications")).status_code == 200
+    # Session, user, the page's count and rows (with their contracts), the unread badge.
+    assert len(ctx.captured_queries) <= 5
