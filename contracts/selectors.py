@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from contracts import access, rows
 from contracts.models import (
     AccessLogEntry,
+    Account,
     AccountKind,
     Attachment,
     Contract,
@@ -37,6 +39,7 @@ from contracts.models import (
 )
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
 from marketplace.kernel.models import Event, User
+from marketplace.kernel.paged import CompiledPages, PagedRows
 
 
 def contracts_for(user):
@@ -44,13 +47,34 @@ def contracts_for(user):
     return Contract.objects.filter(Q(client=user) | Q(freelancer=user))
 
 
-def contract_list(user, *, state: str | None = None):
-    qs = contracts_for(user).select_related("client", "freelancer").annotate(
-        total_cents=Sum("milestones__amount_cents"), milestone_count=Count("milestones")
-    )
-    if state:
-        qs = qs.filter(state=state)
-    return qs.order_by("-last_activity_at", "-id")
+def _listed(user_id: int):
+    total = (Milestone.objects.filter(contract_id=OuterRef("pk")).order_by()
+             .values("contract_id").annotate(total=Sum("amount_cents")).values("total"))
+    return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id))
+            .annotate(total_cents=Subquery(total))
+            .order_by("-last_activity_at", "-id")
+            .values("id", "title", "state", "last_activity_at", "total_cents", "client_id",
+                    *User.name_values("client"), *User.name_values("freelancer")))
+
+
+def _listed_in_state(user_id: int, state: str):
+    return _listed(user_id).filter(state=state)
+
+
+# The contracts list (issue 17): every contract of the user's, as rows, compiled once.
+LISTED = CompiledQuery(_listed)
+LISTED_IN_STATE = CompiledQuery(_listed_in_state)
+
+
+def contract_list_rows(user, *, state: str | None = None) -> list[dict]:
+    """What the contracts list shows of each of the user's contracts (in `state`, if
+    given), latest activity first: title, state, value, the other party's name. One read."""
+    found = (LISTED_IN_STATE.rows(user_id=user.pk, state=state) if state
+             else LISTED.rows(user_id=user.pk))
+    for row in found:
+        other = "freelancer" if row["client_id"] == user.pk else "client"
+        row["with"] = User.name_in(row, other)
+    return found
 
 
 def contract_for_party(user, contract_id: int) -> Contract:
@@ -165,10 +189,16 @@ def attachment_for(user, attachment_id: int) -> Attachment:
 
 
 def _live_offers_of(user_id: int):
+    # What the offer asks: the sum of its milestones' stored amounts (a subquery of the same
+    # read, not one more query).
+    offered = (Milestone.objects.filter(contract_id=OuterRef("pk"))
+               .exclude(state=MilestoneState.VOID).order_by()
+               .values("contract_id").annotate(total=Sum("amount_cents")).values("total"))
     return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id),
                                     state=ContractState.OFFERED)
+            .annotate(amount_cents=Subquery(offered))
             .order_by("deadline_at", "id")
-            .values("id", "title", "client_id", "freelancer_id", "deadline_at",
+            .values("id", "title", "client_id", "freelancer_id", "deadline_at", "amount_cents",
                     *User.name_values("client"), *User.name_values("freelancer"))[:50])
 
 
@@ -220,14 +250,54 @@ def wallet_statement(user):
             .order_by("-transaction__created_at", "-id"))
 
 
+# The wallet page (issue 17): its balance and the statement's length in one read, one page
+# of statement lines in another, both compiled once; the lines render from the page cache.
+STATEMENT_PAGE = 25
+
+
+def _wallet_of(user_id: int):
+    lines = (Entry.objects.filter(account_id=OuterRef("pk")).order_by()
+             .values("account_id").annotate(n=Count("id")).values("n"))
+    return (Account.objects.filter(kind=AccountKind.WALLET, user_id=user_id)
+            .annotate(lines=Subquery(lines)).values("id", "balance_cents", "lines")[:1])
+
+
+WALLET_OF = CompiledQuery(_wallet_of)
+
+STATEMENT_LINE_FIELDS = ("id", "transaction_id", "amount_cents", "balance_after_cents",
+                         "transaction__created_at", "transaction__kind", "transaction__memo",
+                         "transaction__contract_id")
+
+
+def _statement_lines(account_id: int):
+    return (Entry.objects.filter(account_id=account_id)
+            .order_by("-transaction__created_at", "-id").values(*STATEMENT_LINE_FIELDS))
+
+
+STATEMENT_LINES_OF = CompiledPages(_statement_lines)
+
+
+def wallet_page(user, page_number) -> dict:
+    """What the wallet page shows: the balance and one page of the statement, newest first,
+    each line rendered (kernel.pagecache: a ledger entry never changes). Two reads."""
+    wallet = WALLET_OF.first(user_id=user.pk) or {"id": None, "balance_cents": 0, "lines": 0}
+    account_id = wallet["id"]
+    statement = PagedRows(wallet["lines"] or 0, lambda offset, size: STATEMENT_LINES_OF.rows(
+        offset, size, account_id=account_id))
+    page = Paginator(statement, STATEMENT_PAGE).get_page(page_number)
+    return {"balance_cents": wallet["balance_cents"], "page": page,
+            "lines": rows.STATEMENT_LINES.render(page.object_list)}
+
+
 def _milestones_needing_action_of(user_id: int):
     return (Milestone.objects.filter(Q(contract__client_id=user_id)
                                      | Q(contract__freelancer_id=user_id),
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])
             .order_by("deadline_at", "contract_id", "position")
-            .values("title", "state", "deadline_at", "contract_id", "contract__title",
-                    "contract__client_id")[:25])
+            .values("title", "state", "deadline_at", "amount_cents", "contract_id",
+                    "contract__title", *User.name_values("contract__client"),
+                    *User.name_values("contract__freelancer"))[:25])
 
 
 MILESTONES_NEEDING_ACTION_OF = CompiledQuery(_milestones_needing_action_of)
@@ -235,8 +305,12 @@ MILESTONES_NEEDING_ACTION_OF = CompiledQuery(_milestones_needing_action_of)
 
 def milestones_needing_action(user) -> list[dict]:
     """Milestones of the user's active contracts that wait on someone (fund, deliver,
-    review), soonest deadline first (at most 25), as rows."""
-    return MILESTONES_NEEDING_ACTION_OF.rows(user_id=user.pk)
+    review), soonest deadline first (at most 25), as rows with both parties' names."""
+    rows = MILESTONES_NEEDING_ACTION_OF.rows(user_id=user.pk)
+    for row in rows:
+        row["client_name"] = User.name_in(row, "contract__client")
+        row["freelancer_name"] = User.name_in(row, "contract__freelancer")
+    return rows
 
 
 def recent_same_movement(user, kind: str, amount_cents: int, *, within: timedelta):

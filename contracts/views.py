@@ -36,7 +36,7 @@ def contract_list(request):
     state = request.GET.get("state") or None
     if state not in ContractState.values:
         state = None
-    contracts = selectors.contract_list(request.user, state=state)
+    contracts = selectors.contract_list_rows(request.user, state=state)
     return render(request, "contracts/list.html", {
         "contracts": contracts, "state": state, "states": ContractState.choices,
     })

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contracts import selectors
 from contracts.forms import AmountForm
-from contracts.models import Account, TransactionKind
+from contracts.models import TransactionKind
 from contracts.services.wallets import wallet_deposit, wallet_withdraw
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.money import format_money
@@ -21,20 +20,16 @@ from marketplace.kernel.services.onetime import remember_result, used_key
 from marketplace.kernel.views_helpers import already_done
 
 
-def _balance(user) -> int:
-    return (Account.objects.filter(kind="wallet", user=user)
-            .values_list("balance_cents", flat=True).first() or 0)
-
-
 @login_required
 def wallet(request, deposit_form=None, withdraw_form=None, status=200, confirm=None):
-    page = Paginator(selectors.wallet_statement(request.user), 25).get_page(request.GET.get("page"))
+    has_wallet = request.user.role in ("client", "freelancer")
+    shown = (selectors.wallet_page(request.user, request.GET.get("page")) if has_wallet
+             else {"balance_cents": 0, "page": None, "lines": []})
     return render(request, "contracts/wallet.html", {
-        "balance_cents": _balance(request.user),
+        **shown,
         "deposit_form": deposit_form or AmountForm(prefix="deposit"),
         "withdraw_form": withdraw_form or AmountForm(prefix="withdraw"),
-        "page": page,
-        "has_wallet": request.user.role in ("client", "freelancer"),
+        "has_wallet": has_wallet,
         "confirm": confirm,
     }, status=status)
 

@@ -66,3 +66,21 @@ def test_the_console_case_view_reads_in_a_fixed_number_of_queries(client, size):
     login(client, mediator)
     assert queries(client, reverse("admin:disputes_dispute_change", args=[dispute.pk])) <= 21
     assert queries(client, reverse("admin:disputes_dispute_changelist")) <= 10
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_list_pages_read_in_a_fixed_number_of_queries(client, size):
+    from contracts.tests.factories import deposit, make_offer
+    from marketplace.tests.factories import ClientFactory
+
+    user = ClientFactory()
+    for i in range(size):
+        deposit(user, 100 + i)
+        make_offer(client=user, title=f"Offer {i}")
+    login(client, user)
+    # The wallet: its balance and the statement's length in one read, a page of lines in one.
+    assert queries(client, reverse("contracts:wallet")) <= 5
+    assert queries(client, reverse("contracts:wallet") + "?page=2") <= 5
+    # The contracts list: every contract with its value and the other party's name, one read.
+    assert queries(client, reverse("contracts:list")) <= 4
+    assert queries(client, reverse("contracts:list") + "?state=offered") <= 4

@@ -225,6 +225,7 @@ EXCLUDED: dict[str, str] = {
     "healthz": "a plain-text health probe for the load balancer, not a page",
     "robots.txt": "plain text for crawlers",
     "notifications_read": "POST-only: marks notifications read and redirects",
+    "notifications_open": "marks the viewer's notice read and redirects to its page (swept)",
     "contracts:message": "POST-only: posts a message and redirects to the contract",
     "contracts:attachment": "a file download (the attachment's bytes), not a page",
     "disputes:cancellation_message": "POST-only: posts a message on the request's thread",

@@ -1,0 +1,58 @@
+"""Pages of a list read through compiled queries (kernel.compiled), for `Paginator`.
+
+A `CompiledQuery` takes equality parameters only, and LIMIT and OFFSET are written into its
+SQL: `CompiledPages` keeps one compiled query per window (offset, size) of an ordered
+`values()` query, for the first pages people open; deeper pages are read through the ORM as
+before (the same rows, without keeping a query per page). `PagedRows` gives `Paginator` a
+list whose length was read with the page's other figures and whose pages are read on demand.
+"""
+
+import functools
+from collections.abc import Callable
+
+from marketplace.kernel.compiled import CompiledQuery
+
+
+class CompiledPages:
+    """`build(**params)` returns an ordered `values()` queryset (its parameters annotated
+    as for CompiledQuery); `rows(offset, size, **params)` reads one window of it."""
+
+    def __init__(self, build: Callable, *, keep: int = 20):
+        self.build = build
+        self.keep = keep
+        self._windows: dict[tuple[int, int], CompiledQuery] = {}
+
+    def _window(self, offset: int, size: int) -> Callable:
+        @functools.wraps(self.build)  # the signature (and its types) stay the build's
+        def window(**params):
+            return self.build(**params)[offset:offset + size]
+        return window
+
+    def rows(self, offset: int, size: int, **params) -> list[dict]:
+        if size <= 0:
+            return []
+        query = self._windows.get((offset, size))
+        if query is None:
+            window = self._window(offset, size)
+            if len(self._windows) >= self.keep:
+                return list(window(**params))
+            query = self._windows[offset, size] = CompiledQuery(window)
+        return query.rows(**params)
+
+
+class PagedRows:
+    """A list of `length` rows for `Paginator`, each page read by `read(offset, size)`."""
+
+    def __init__(self, length: int, read: Callable[[int, int], list]):
+        self.length, self.read = length, read
+
+    def count(self) -> int:
+        return self.length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, window: slice) -> list:
+        start = window.start or 0
+        stop = min(window.stop if window.stop is not None else self.length, self.length)
+        return self.read(start, stop - start) if stop > start else []
