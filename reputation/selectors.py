@@ -3,14 +3,28 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Contract
 from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.models import Role, User
+from marketplace.kernel.paged import CompiledPages, PagedRows
 from marketplace.kernel.scoring import reason_text
-from reputation.models import Feedback, Job, JobState
+from reputation.models import Application, Feedback, Job, JobState
 
 MAX_TERMS = 5
 
@@ -48,17 +62,56 @@ def freelancer_directory(query: str = ""):
     return qs.order_by("-relevance", F("reputation__score").desc(nulls_last=True), "username")
 
 
-def job_board(query: str = ""):
-    """Open jobs by relevance, then the client's trust score (no score: after scored)."""
-    terms = _terms(query)
-    qs = (Job.objects.filter(state=JobState.OPEN)
-          .select_related("client", "client__reputation")
-          .annotate(relevance=_relevance(terms, ["title", "skills"], ["description"]),
-                    applicants=Count("applications")))
+# The job board and the directory (issue 17): rows of what they show, the unsearched lists'
+# pages and lengths compiled once; a search (its patterns cannot be compiled) is read through
+# the ORM with the same filter and ranking as above.
+PAGE = 20
+
+JOB_ROW_FIELDS = ("id", "title", "budget_cents", "skills", *User.name_values("client"),
+                  "client__reputation__score", "applicants")
+
+
+def _applicants():
+    return Coalesce(Subquery(Application.objects.filter(job_id=OuterRef("pk")).order_by()
+                             .values("job_id").annotate(n=Count("id")).values("n")), 0)
+
+
+def _board(terms: list[str]):
+    qs = Job.objects.filter(state=JobState.OPEN)
     if terms:
-        qs = qs.filter(relevance__gt=0)
-    return qs.order_by("-relevance", F("client__reputation__score").desc(nulls_last=True),
-                       "-created_at", "-pk")
+        qs = (qs.annotate(relevance=_relevance(terms, ["title", "skills"], ["description"]))
+              .filter(relevance__gt=0))
+    order = [F("client__reputation__score").desc(nulls_last=True), "-created_at", "-pk"]
+    return qs.order_by(*(["-relevance"] if terms else []), *order)
+
+
+def _open_jobs(state: str):
+    return (Job.objects.filter(state=state).order_by()
+            .values("state").annotate(n=Count("id")).values("n"))
+
+
+def _open_job_rows(state: str):
+    return (_board([]).filter(state=state).annotate(applicants=_applicants())
+            .values(*JOB_ROW_FIELDS))
+
+
+OPEN_JOBS = CompiledQuery(_open_jobs)
+OPEN_JOB_ROWS = CompiledPages(_open_job_rows)
+
+
+def job_board_page(query: str, page_number):
+    """One page of the job board: 20 open jobs matching `query` (every term somewhere in the
+    title, skills or description), by relevance (two points a term in the title or skills,
+    one in the description), then the client's trust score (no score: after scored), newest
+    first; as rows: title, budget, skills, applicants, the client's name and trust score."""
+    terms = _terms(query)
+    if terms:
+        board = _board(terms).annotate(applicants=_applicants()).values(*JOB_ROW_FIELDS)
+        return Paginator(board, PAGE).get_page(page_number)
+    counted = OPEN_JOBS.first(state=JobState.OPEN)
+    jobs = PagedRows(counted["n"] if counted else 0, lambda offset, size: OPEN_JOB_ROWS.rows(
+        offset, size, state=JobState.OPEN))
+    return Paginator(jobs, PAGE).get_page(page_number)
 
 
 def revealed_feedback_about(user):

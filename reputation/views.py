@@ -62,7 +62,8 @@ def job_list(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return render(request, "reputation/jobs.html", {
-        "form": form, "q": query, "page": _page(request, selectors.job_board(query)),
+        "form": form, "q": query,
+        "page": selectors.job_board_page(query, request.GET.get("page")),
         "query": urlencode({"q": query}) if query else "",
     })
 

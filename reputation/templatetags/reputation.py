@@ -1,9 +1,17 @@
 """Template helpers: score badges, the low-trust warning, the ratings chart."""
 
+from html import escape
+
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from marketplace.kernel.links import row_link
+from marketplace.kernel.models import User
+from marketplace.kernel.money import format_money
 
 register = template.Library()
 
@@ -11,14 +19,46 @@ register = template.Library()
 @register.simple_tag
 def score_badge(person):
     reputation = getattr(person, "reputation", None) if person is not None else None
-    if reputation is None or reputation.score is None:
-        return format_html('<span class="badge text-bg-light border" data-score="">{}</span>',
-                           _("New: no score yet"))
-    colour = "success" if reputation.score >= 80 else (
-        "warning" if reputation.score >= settings.LOW_TRUST_SCORE else "danger")
-    label = _("Trust") if person.role == "client" else _("Score")
-    return format_html('<span class="badge text-bg-{}" data-score="{}">{} {}</span>', colour,
-                       reputation.score, label, reputation.score)
+    return mark_safe(_badge(None if reputation is None else reputation.score,  # noqa: S308
+                            person.role if person is not None else ""))
+
+
+def _badge(score: int | None, role: str) -> str:
+    """A score's badge as HTML (escaped: the score is a number, the words are ours)."""
+    if score is None:
+        return ('<span class="badge text-bg-light border" data-score="">'
+                f'{escape(_("New: no score yet"))}</span>')
+    colour = "success" if score >= 80 else (
+        "warning" if score >= settings.LOW_TRUST_SCORE else "danger")
+    label = escape(_("Trust") if role == "client" else _("Score"))
+    return f'<span class="badge text-bg-{colour}" data-score="{int(score)}">{label} {int(score)}</span>'
+
+
+@register.simple_tag
+def job_rows(jobs):
+    """The job board's rows (reputation.selectors.job_board_page), built in Python: live
+    (trust scores, applicants), so never cached; every text escaped here."""
+    link = row_link("reputation:job")
+    low = settings.LOW_TRUST_SCORE
+    warning = escape(_("Client trust below %(t)s") % {"t": low})
+    out = []
+    for job in jobs:
+        score = job["client__reputation__score"]
+        flag = ("" if score is None or score >= low else
+                ' <span class="badge text-bg-danger low-trust" data-low-trust="1">'
+                f'<i class="bi bi-exclamation-triangle"></i> {warning}</span>')
+        applicants = ngettext("%(n)s applicant", "%(n)s applicants", job["applicants"]) % {
+            "n": job["applicants"]}
+        out.append(
+            f'<a class="list-group-item list-group-item-action" href="{link(job["id"])}" '
+            f'data-job="{int(job["id"])}">\n'
+            f'    <div class="d-flex justify-content-between"><strong>{escape(job["title"])}'
+            f'</strong><span>{escape(format_money(job["budget_cents"]))}</span></div>\n'
+            f'    <div class="small">{escape(User.name_in(job, "client"))} '
+            f'{_badge(score, "client")}{flag}</div>\n'
+            f'    <div class="small text-body-secondary">{escape(job["skills"])} · '
+            f'{escape(applicants)}</div>\n  </a>')
+    return mark_safe("\n  ".join(out))  # noqa: S308 (every text escaped above)
 
 
 @register.inclusion_tag("reputation/_low_trust.html")
