@@ -55,11 +55,13 @@ def _relevance(terms, strong: list[str], weak: list[str] | None):
 def freelancer_directory(query: str = ""):
     """Freelancers matching the query, by relevance, then score (no score: after scored)."""
     terms = _terms(query)
-    qs = User.objects.filter(role=Role.FREELANCER, is_active=True).select_related("reputation")
+    qs = User.objects.filter(role=Role.FREELANCER, is_active=True)
     for term in terms:  # every term must match somewhere (indexed on PostgreSQL)
         qs = qs.filter(search_text__contains=term.lower())
-    qs = qs.annotate(relevance=_relevance(terms, ["skills", "headline"], None))
-    return qs.order_by("-relevance", F("reputation__score").desc(nulls_last=True), "username")
+    if terms:
+        qs = qs.annotate(relevance=_relevance(terms, ["skills", "headline"], None))
+    order = [F("reputation__score").desc(nulls_last=True), "username"]
+    return qs.order_by(*(["-relevance"] if terms else []), *order)
 
 
 # The job board and the directory (issue 17): rows of what they show, the unsearched lists'
@@ -168,3 +170,36 @@ def explanation_lines(reputation, *, owner: bool = False) -> list[dict]:
     return [{**line, "title": line.get("title") or titles.get(line["contract"], ""),
              "reasons": [reason_text(code, owner=owner) for code in line.get("reasons", [])]}
             for line in lines]
+
+
+PERSON_ROW_FIELDS = ("id", "username", "first_name", "last_name", "closed_at", "headline",
+                     "skills", "reputation__score")
+
+
+def _freelancers(role: str):
+    return (User.objects.filter(role=role, is_active=True).order_by()
+            .values("role").annotate(n=Count("id")).values("n"))
+
+
+def _freelancer_rows(role: str):
+    return (User.objects.filter(role=role, is_active=True)
+            .order_by(F("reputation__score").desc(nulls_last=True), "username")
+            .values(*PERSON_ROW_FIELDS))
+
+
+FREELANCERS = CompiledQuery(_freelancers)
+FREELANCER_ROWS = CompiledPages(_freelancer_rows)
+
+
+def directory_page(query: str, page_number):
+    """One page of the directory: 20 freelancers matching `query` (every term in their
+    searchable text), by relevance (two points a term in their skills or headline, one
+    elsewhere), then score (no score: after scored), then username; as rows: name,
+    headline, skills, score."""
+    if _terms(query):
+        return Paginator(freelancer_directory(query).values(*PERSON_ROW_FIELDS),
+                         PAGE).get_page(page_number)
+    counted = FREELANCERS.first(role=Role.FREELANCER)
+    people = PagedRows(counted["n"] if counted else 0, lambda offset, size: FREELANCER_ROWS.rows(
+        offset, size, role=Role.FREELANCER))
+    return Paginator(people, PAGE).get_page(page_number)

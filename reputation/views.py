@@ -53,7 +53,7 @@ def directory(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return render(request, "reputation/directory.html", {
-        "form": form, "q": query, "page": _page(request, selectors.freelancer_directory(query)),
+        "form": form, "q": query, "page": selectors.directory_page(query, request.GET.get("page")),
         "query": urlencode({"q": query}) if query else "",
     })
 

@@ -89,3 +89,6 @@ def test_list_pages_read_in_a_fixed_number_of_queries(client, size):
     # The job board: the open jobs' count and a page of rows (with applicants and trust).
     assert queries(client, reverse("reputation:jobs")) <= 5
     assert queries(client, reverse("reputation:jobs") + "?q=django") <= 5
+    # The directory: the freelancers' count and a page of rows (with their scores).
+    assert queries(client, reverse("reputation:directory")) <= 5
+    assert queries(client, reverse("reputation:directory") + "?q=django") <= 5

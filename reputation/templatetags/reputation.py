@@ -1,9 +1,11 @@
 """Template helpers: score badges, the low-trust warning, the ratings chart."""
 
 from html import escape
+from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -58,6 +60,33 @@ def job_rows(jobs):
             f'{_badge(score, "client")}{flag}</div>\n'
             f'    <div class="small text-body-secondary">{escape(job["skills"])} · '
             f'{escape(applicants)}</div>\n  </a>')
+    return mark_safe("\n  ".join(out))  # noqa: S308 (every text escaped above)
+
+
+_STAND_IN = "profile-stand-in"
+# What `reverse()` leaves unquoted in a path argument (django.urls.resolvers).
+_URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+@register.simple_tag
+def directory_rows(people):
+    """The directory's rows (reputation.selectors.directory_page), built in Python: live
+    (scores), so never cached; every text escaped here."""
+    before, _found, after = reverse("public_profile", args=[_STAND_IN]).partition(_STAND_IN)
+    out = []
+    for person in people:
+        username = escape(person["username"])
+        headline = person["headline"]
+        out.append(
+            f'<a class="list-group-item list-group-item-action" '
+            f'href="{escape(before + quote(person["username"], safe=_URL_SAFE) + after)}" '
+            f'data-username="{username}">\n'
+            f'    <div class="d-flex justify-content-between"><strong>'
+            f'{escape(User.name_from(person["id"], person["username"], person["first_name"], person["last_name"], person["closed_at"]))}'
+            f'</strong>{_badge(person["reputation__score"], "freelancer")}</div>\n'
+            + (f"    <div>{escape(headline)}</div>\n" if headline else "")
+            + f'    <div class="small text-body-secondary">{escape(person["skills"])}</div>\n'
+            "  </a>")
     return mark_safe("\n  ".join(out))  # noqa: S308 (every text escaped above)
 
 

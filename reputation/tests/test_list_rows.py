@@ -62,8 +62,8 @@ def test_the_board_pages_best_first(client, q):
 
 
 def test_a_freelancer_says_name_score_headline_and_skills(client):
-    bob = FreelancerFactory(first_name="Bob", last_name="<Builder>", headline="Django dev",
-                            skills="Django, SQL")
+    bob = FreelancerFactory(username="bob+dev@x.y", first_name="Bob", last_name="<Builder>",
+                            headline="Django dev", skills="Django, SQL")
     Reputation.objects.create(user=bob, role="freelancer", score=91)
     newcomer = FreelancerFactory(headline="")
     html = client.get(reverse("reputation:directory")).content.decode()
