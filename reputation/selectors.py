@@ -1,5 +1,6 @@
 """Reads for the directory, the job board and profiles: ranked in SQL, constant queries."""
 
+import inspect
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,11 +21,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Contract
-from marketplace.kernel.compiled import CompiledQuery
+from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.paged import CompiledPages, PagedRows
-from marketplace.kernel.scoring import reason_text
-from reputation.models import Application, Feedback, Job, JobState
+from marketplace.kernel.scoring import EXPLAINED_LINES, reason_text
+from reputation.models import Application, Feedback, Job, JobState, Reputation
 
 MAX_TERMS = 5
 
@@ -158,15 +159,33 @@ def feedback_to_leave(user) -> list[dict]:
     return rows
 
 
+def _titles(**ids):
+    return Contract.objects.filter(pk__in=list(ids.values())).order_by().values("id", "title")
+
+
+# The explanation names at most EXPLAINED_LINES contracts: their titles in one read compiled
+# once, one slot per line (unused slots ask for contract 0, which no contract is).
+_titles.__signature__ = inspect.Signature([
+    inspect.Parameter(f"c{i}", inspect.Parameter.KEYWORD_ONLY, annotation=int)
+    for i in range(EXPLAINED_LINES)])
+TITLES = CompiledQuery(_titles)
+
+
 def explanation_lines(reputation, *, owner: bool = False) -> list[dict]:
     """A stored explanation in words (first person for the owner), with the contracts'
     titles (one query)."""
     if reputation is None:
         return []
     lines = reputation.explanation
-    titles = dict(Contract.objects.filter(pk__in=[line["contract"] for line in lines
-                                                  if line.get("contract")])
-                  .values_list("pk", "title"))
+    wanted = [line["contract"] for line in lines if line.get("contract")]
+    if not wanted:
+        titles = {}
+    elif len(wanted) <= EXPLAINED_LINES:
+        slots = {f"c{i}": (wanted[i] if i < len(wanted) else 0) for i in range(EXPLAINED_LINES)}
+        titles = {row["id"]: row["title"] for row in TITLES.rows(**slots)}
+    else:
+        titles = dict(Contract.objects.filter(pk__in=wanted).order_by()
+                      .values_list("pk", "title"))
     return [{**line, "title": line.get("title") or titles.get(line["contract"], ""),
              "reasons": [reason_text(code, owner=owner) for code in line.get("reasons", [])]}
             for line in lines]
@@ -203,3 +222,71 @@ def directory_page(query: str, page_number):
     people = PagedRows(counted["n"] if counted else 0, lambda offset, size: FREELANCER_ROWS.rows(
         offset, size, role=Role.FREELANCER))
     return Paginator(people, PAGE).get_page(page_number)
+
+
+# A public profile (issue 17): the person with their stored reputation and how many revealed
+# feedback rows they have in one read, the latest feedback (page 1 also feeds the ratings
+# chart) in another, compiled once; the explanation's contract titles in a third.
+PROFILE_FIELDS = ("id", "username", "first_name", "last_name", "closed_at", "role",
+                  "is_active", "date_joined", "headline", "bio", "skills")
+REPUTATION_FIELDS = tuple(name for name in fields_of(Reputation, "reputation__")
+                          if name != "reputation__basis")  # what one more contract would do
+FEEDBACK_FIELDS = ("id", "rating", "communication", "quality_or_clarity", "professionalism",
+                   "comment", "reply", "after_dispute", "author_role", "created_at",
+                   *User.name_values("author"))
+HISTORY = 30
+
+
+def _revealed_about(receiver_id: int):
+    return Feedback.objects.filter(receiver_id=receiver_id, revealed_at__isnull=False)
+
+
+def _profile_of(username: str):
+    revealed = (_revealed_about(OuterRef("pk")).order_by().values("receiver_id")
+                .annotate(n=Count("id")).values("n"))
+    return (User.objects.filter(username=username).annotate(revealed=Subquery(revealed))
+            .values(*PROFILE_FIELDS, *REPUTATION_FIELDS, "revealed")[:1])
+
+
+def _feedback_about(receiver_id: int):
+    return _revealed_about(receiver_id).order_by("-created_at", "-pk").values(*FEEDBACK_FIELDS)
+
+
+def _ratings_of(receiver_id: int):
+    return (_revealed_about(receiver_id).order_by("-created_at", "-pk")
+            .values("created_at", "rating")[:HISTORY])
+
+
+PROFILE_OF = CompiledQuery(_profile_of)
+FEEDBACK_ABOUT = CompiledPages(_feedback_about)
+RATINGS_OF = CompiledQuery(_ratings_of)
+
+
+def profile_page(viewer, username: str, page_number) -> dict | None:
+    """What a public profile shows, or None (404) for no such open client or freelancer
+    account: the person and their stored reputation, a page of the revealed feedback about
+    them (newest first, 20 a page), the latest 30 ratings for the chart, and the score's
+    explanation in words (never cached: it is recomputed)."""
+    row = PROFILE_OF.first(username=username)
+    if row is None or not row["is_active"] or row["role"] not in (Role.CLIENT, Role.FREELANCER):
+        return None
+    person = instance(User, row)
+    reputation = (instance(Reputation, row, via="reputation__")
+                  if row["reputation__id"] is not None else None)
+    User.reputation.related.set_cached_value(person, reputation)
+    read_first: list[dict] = []
+
+    def read(offset: int, size: int) -> list[dict]:
+        if offset:
+            return FEEDBACK_ABOUT.rows(offset, size, receiver_id=person.pk)
+        read_first[:] = FEEDBACK_ABOUT.rows(0, max(size, HISTORY), receiver_id=person.pk)
+        return read_first[:size]
+
+    revealed = row["revealed"] or 0
+    page = Paginator(PagedRows(revealed, read), PAGE).get_page(page_number)
+    latest = (read_first if read_first or not revealed
+              else RATINGS_OF.rows(receiver_id=person.pk))
+    is_me = viewer.is_authenticated and viewer.pk == person.pk
+    return {"person": person, "reputation": reputation, "feedback_page": page,
+            "history": [(r["created_at"], r["rating"]) for r in reversed(latest[:HISTORY])],
+            "explanation": explanation_lines(reputation, owner=is_me), "is_me": is_me}

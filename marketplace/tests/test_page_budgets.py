@@ -16,7 +16,8 @@ from contracts.tests.factories import deposit, make_active_contract, make_offer
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute, make_request
 from marketplace.tests.factories import ClientFactory, FreelancerFactory, MediatorFactory
-from reputation.models import Job, Reputation
+from reputation.models import Feedback, Job, Reputation
+from reputation.tests.factories import feedback_about
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,20 @@ def test_list_pages_read_in_a_fixed_number_of_queries(client, size):
     # The directory: the freelancers' count and a page of rows (with their scores).
     assert queries(client, reverse("reputation:directory")) <= 5
     assert queries(client, reverse("reputation:directory") + "?q=django") <= 5
+
+
+@pytest.mark.parametrize("size", [1, 25])
+def test_a_profile_reads_in_a_fixed_number_of_queries(client, size):
+    person = FreelancerFactory()
+    feedback_about(person, size)
+    Reputation.objects.create(user=person, role="freelancer", score=80, explanation=[
+        {"contract": None, "title": "Starting point", "points": 75, "weight": 1, "reasons": []},
+        *({"contract": contract_id, "points": 1, "weight": 1, "reasons": [["completed"]]}
+          for contract_id in Feedback.objects.filter(receiver=person)
+          .values_list("contract_id", flat=True)[:1])])
+    login(client, person)
+    url = reverse("public_profile", args=[person.username])
+    # The person with their reputation and feedback count, a page of feedback (page 1 also
+    # feeds the chart), the explanation's titles.
+    assert queries(client, url) <= 6
+    assert queries(client, url + "?page=2") <= 7  # the chart's ratings read on their own

@@ -5,7 +5,10 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -88,6 +91,72 @@ def directory_rows(people):
             + f'    <div class="small text-body-secondary">{escape(person["skills"])}</div>\n'
             "  </a>")
     return mark_safe("\n  ".join(out))  # noqa: S308 (every text escaped above)
+
+
+@register.simple_tag
+def explanation_rows(lines):
+    """Why the score is what it is, one row per line of reputation.selectors.
+    explanation_lines (recomputed with the score: never cached); every text escaped here."""
+    recent = escape(_("recent: counts double"))
+    out = []
+    for index, line in enumerate(lines):
+        points = line["points"]
+        shown = escape(str(localize(points)))
+        contract = line.get("contract")
+        marker = f' data-contract="{int(contract)}"' if contract else ""
+        out.append(
+            f"<tr{marker}>"
+            f'<td>{escape(str(line["title"]))}<div class="text-body-secondary">'
+            f'{"; ".join(escape(str(reason)) for reason in line["reasons"])}'
+            f'{f" · {recent}" if line.get("weight") == 2 else ""}</div></td>'
+            '<td class="text-end text-nowrap '
+            f'{"text-danger" if points < 0 else "text-success" if points > 0 else ""}" '
+            f'data-points="{shown}">'
+            f'{"+" if points > 0 and index else ""}{shown}</td></tr>')  # the first: the prior
+    return mark_safe("\n      ".join(out))  # noqa: S308 (every text escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def feedback_cards(context, rows, can_reply: bool):
+    """A profile's feedback (reputation.selectors.profile_page), built in Python: a reply
+    can be added, so nothing here is cached; every text escaped here."""
+    words = {key: escape(text) for key, text in (
+        ("communication", _("Communication")), ("professionalism", _("Professionalism")),
+        ("after", _("after a dispute")), ("reply", _("Reply")),
+        ("placeholder", _("Reply publicly (once)")),
+        ("client", _("Quality of the work")), ("freelancer", _("Clarity of the brief")))}
+    reply_link = row_link("reputation:reply")
+    token = escape(str(context.get("csrf_token", "")))
+    out = []
+    for row in rows:
+        if row["reply"]:
+            reply = (f'<div class="border-start ps-2 small"><strong>{words["reply"]}:</strong> '
+                     f'{linebreaksbr(row["reply"], autoescape=True)}</div>\n')
+        elif can_reply:
+            reply = (f'<form method="post" action="{reply_link(row["id"])}" class="mt-2">'
+                     f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+                     '<textarea name="reply" class="form-control form-control-sm" rows="2" '
+                     f'maxlength="2000" required placeholder="{words["placeholder"]}"></textarea>'
+                     '<button class="btn btn-sm btn-outline-primary mt-1" type="submit">'
+                     f'{words["reply"]}</button></form>\n')
+        else:
+            reply = ""
+        quality = words["client"] if row["author_role"] == "client" else words["freelancer"]
+        written = dateformat.format(timezone.localtime(row["created_at"]), "M Y")
+        out.append(
+            f'<div class="card mb-2 feedback" id="feedback-{int(row["id"])}">'
+            '<div class="card-body py-2">\n'
+            '      <div class="d-flex justify-content-between">'
+            f'<strong>{int(row["rating"])}/5 ★</strong><small class="text-body-secondary">'
+            f'{escape(User.name_in(row, "author"))} · {escape(written)}</small></div>\n'
+            + (f'      <span class="badge text-bg-warning">{words["after"]}</span>\n'
+               if row["after_dispute"] else "")
+            + f'      <div class="small text-body-secondary">{words["communication"]} '
+            f'{int(row["communication"])} · {quality} {int(row["quality_or_clarity"])} · '
+            f'{words["professionalism"]} {int(row["professionalism"])}</div>\n'
+            f'      <p class="mb-1">{linebreaksbr(row["comment"], autoescape=True)}</p>\n'
+            f"      {reply}    </div></div>")
+    return mark_safe("\n    ".join(out))  # noqa: S308 (every text escaped above)
 
 
 @register.inclusion_tag("reputation/_low_trust.html")
