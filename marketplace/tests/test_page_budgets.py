@@ -110,3 +110,14 @@ def test_a_profile_reads_in_a_fixed_number_of_queries(client, size):
     # feeds the chart), the explanation's titles.
     assert queries(client, url) <= 6
     assert queries(client, url + "?page=2") <= 7  # the chart's ratings read on their own
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_stats_read_in_a_fixed_number_of_queries(client, size):
+    for _ in range(size):
+        make_request()
+    for _ in range(size // 2):
+        make_dispute()
+    login(client, ClientFactory())
+    # Requests by state, disputes by state and stage, and the two medians' middle cases.
+    assert queries(client, reverse("stats")) <= 7
