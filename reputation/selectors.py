@@ -1,6 +1,7 @@
 """Reads for the directory, the job board and profiles: ranked in SQL, constant queries."""
 
 import inspect
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from contracts.models import Contract
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.paged import CompiledPages, PagedRows
+from marketplace.kernel.patterns import ContainsPattern, IContainsPattern, like_pattern
 from marketplace.kernel.scoring import EXPLAINED_LINES, reason_text
 from reputation.models import Application, Feedback, Job, JobState, Reputation
 
@@ -34,40 +36,80 @@ def _terms(query: str) -> list[str]:
     return [t for t in (query or "").split() if len(t) <= 50][:MAX_TERMS]
 
 
-def _relevance(terms, strong: list[str], weak: list[str] | None):
+def _relevance(patterns, strong: list[str], weak: list[str] | None):
     """Two points per term found in a strong field (skills, title), one in a weak one. With
-    `weak=None` every term is known to match somewhere (the rows were filtered on it)."""
+    `weak=None` every term is known to match somewhere (the rows were filtered on it).
+    Terms come as LIKE patterns (kernel.patterns), so the search can be compiled."""
     score = Value(0, output_field=IntegerField())
-    for term in terms:
+    for pattern in patterns:
         strong_q = Q()
         for f in strong:
-            strong_q |= Q(**{f"{f}__icontains": term})
+            strong_q |= Q(IContainsPattern(F(f), pattern))
         if weak is None:
             score = score + Case(When(strong_q, then=2), default=1, output_field=IntegerField())
             continue
         weak_q = Q()
         for f in weak:
-            weak_q |= Q(**{f"{f}__icontains": term})
+            weak_q |= Q(IContainsPattern(F(f), pattern))
         score = score + Case(When(strong_q, then=2), When(weak_q, then=1), default=0,
                              output_field=IntegerField())
     return score
 
 
+def _matching_freelancers(lowered: list[str], typed: list[str]):
+    """`lowered`: each term's pattern in lower case, for the search text (indexed on
+    PostgreSQL); `typed`: as typed, for the relevance."""
+    qs = User.objects.filter(role=Role.FREELANCER, is_active=True)
+    for pattern in lowered:  # every term must match somewhere (indexed on PostgreSQL)
+        qs = qs.filter(ContainsPattern(F("search_text"), pattern))
+    if typed:
+        qs = qs.annotate(relevance=_relevance(typed, ["skills", "headline"], None))
+    order = [F("reputation__score").desc(nulls_last=True), "username"]
+    return qs.order_by(*(["-relevance"] if typed else []), *order)
+
+
 def freelancer_directory(query: str = ""):
     """Freelancers matching the query, by relevance, then score (no score: after scored)."""
     terms = _terms(query)
-    qs = User.objects.filter(role=Role.FREELANCER, is_active=True)
-    for term in terms:  # every term must match somewhere (indexed on PostgreSQL)
-        qs = qs.filter(search_text__contains=term.lower())
-    if terms:
-        qs = qs.annotate(relevance=_relevance(terms, ["skills", "headline"], None))
-    order = [F("reputation__score").desc(nulls_last=True), "username"]
-    return qs.order_by(*(["-relevance"] if terms else []), *order)
+    return _matching_freelancers([like_pattern(t.lower()) for t in terms],
+                                 [like_pattern(t) for t in terms])
 
 
-# The job board and the directory (issue 17): rows of what they show, the unsearched lists'
-# pages and lengths compiled once; a search (its patterns cannot be compiled) is read through
-# the ORM with the same filter and ranking as above.
+def _searches(make, kinds: str) -> dict[int, Callable]:
+    """For 1..MAX_TERMS terms, a build function of each term's patterns calling
+    `make(lowered, typed)`, for kernel.compiled: `kinds` says which patterns the query
+    uses ("l": lower-cased, l0, l1…; "t": as typed, t0, t1…); the others are empty lists."""
+    def searching(n: int):
+        def build(**patterns):
+            return make([patterns[f"l{i}"] for i in range(n) if "l" in kinds],
+                        [patterns[f"t{i}"] for i in range(n) if "t" in kinds])
+        build.__signature__ = inspect.Signature([
+            inspect.Parameter(f"{kind}{i}", inspect.Parameter.KEYWORD_ONLY, annotation=str)
+            for i in range(n) for kind in kinds])
+        build.__qualname__ = f"{getattr(make, '__qualname__', 'search')}[{n}]"
+        return build
+    return {n: searching(n) for n in range(1, MAX_TERMS + 1)}
+
+
+def _patterns(terms: list[str], kinds: str) -> dict[str, str]:
+    found = {}
+    for i, term in enumerate(terms):
+        if "l" in kinds:
+            found[f"l{i}"] = like_pattern(term.lower())
+        if "t" in kinds:
+            found[f"t{i}"] = like_pattern(term)
+    return found
+
+
+def _counted(queryset):
+    """How many rows `queryset` has, as a one-row `values()` query (no GROUP BY)."""
+    return (queryset.order_by().annotate(one=Value(1)).values("one")
+            .annotate(n=Count("id")).values("n"))
+
+
+# The job board and the directory (issue 17): rows of what they show; the lists' pages and
+# lengths compiled once, searches once per number of terms (their LIKE patterns written in
+# Python: kernel.patterns), with the same filters and ranking as above.
 PAGE = 20
 
 JOB_ROW_FIELDS = ("id", "title", "budget_cents", "skills", *User.name_values("client"),
@@ -79,27 +121,28 @@ def _applicants():
                              .values("job_id").annotate(n=Count("id")).values("n")), 0)
 
 
-def _board(terms: list[str]):
+def _board(patterns: list[str]):
     qs = Job.objects.filter(state=JobState.OPEN)
-    if terms:
-        qs = (qs.annotate(relevance=_relevance(terms, ["title", "skills"], ["description"]))
+    if patterns:
+        qs = (qs.annotate(relevance=_relevance(patterns, ["title", "skills"], ["description"]))
               .filter(relevance__gt=0))
     order = [F("client__reputation__score").desc(nulls_last=True), "-created_at", "-pk"]
-    return qs.order_by(*(["-relevance"] if terms else []), *order)
+    return qs.order_by(*(["-relevance"] if patterns else []), *order)
 
 
-def _open_jobs(state: str):
-    return (Job.objects.filter(state=state).order_by()
-            .values("state").annotate(n=Count("id")).values("n"))
+def _board_rows(_lowered: list[str], typed: list[str]):
+    return _board(typed).annotate(applicants=_applicants()).values(*JOB_ROW_FIELDS)
 
 
-def _open_job_rows(state: str):
-    return (_board([]).filter(state=state).annotate(applicants=_applicants())
-            .values(*JOB_ROW_FIELDS))
+def _board_count(_lowered: list[str], typed: list[str]):
+    return _counted(_board(typed))
 
 
-OPEN_JOBS = CompiledQuery(_open_jobs)
-OPEN_JOB_ROWS = CompiledPages(_open_job_rows)
+OPEN_JOBS = CompiledQuery(lambda: _counted(_board([])))
+OPEN_JOB_ROWS = CompiledPages(lambda: _board_rows([], []))
+# A search of n terms: compiled once per number of terms (kernel.patterns).
+SEARCHED_JOBS = {n: CompiledQuery(build) for n, build in _searches(_board_count, "t").items()}
+SEARCHED_JOB_ROWS = {n: CompiledPages(build) for n, build in _searches(_board_rows, "t").items()}
 
 
 def job_board_page(query: str, page_number):
@@ -108,25 +151,13 @@ def job_board_page(query: str, page_number):
     one in the description), then the client's trust score (no score: after scored), newest
     first; as rows: title, budget, skills, applicants, the client's name and trust score."""
     terms = _terms(query)
-    if terms:
-        board = _board(terms).annotate(applicants=_applicants()).values(*JOB_ROW_FIELDS)
-        return Paginator(board, PAGE).get_page(page_number)
-    counted = OPEN_JOBS.first(state=JobState.OPEN)
-    jobs = PagedRows(counted["n"] if counted else 0, lambda offset, size: OPEN_JOB_ROWS.rows(
-        offset, size, state=JobState.OPEN))
+    count = SEARCHED_JOBS[len(terms)] if terms else OPEN_JOBS
+    rows = SEARCHED_JOB_ROWS[len(terms)] if terms else OPEN_JOB_ROWS
+    patterns = _patterns(terms, "t")
+    counted = count.first(**patterns)
+    jobs = PagedRows(counted["n"] if counted else 0,
+                     lambda offset, size: rows.rows(offset, size, **patterns))
     return Paginator(jobs, PAGE).get_page(page_number)
-
-
-def revealed_feedback_about(user):
-    return (Feedback.objects.filter(receiver=user, revealed_at__isnull=False)
-            .select_related("author", "contract").order_by("-created_at", "-pk"))
-
-
-def rating_history(user, limit: int = 30) -> list[tuple]:
-    """(when, rating) of the latest revealed ratings, oldest first, for the small chart."""
-    rows = list(Feedback.objects.filter(receiver=user, revealed_at__isnull=False)
-                .order_by("-created_at", "-pk").values_list("created_at", "rating")[:limit])
-    return list(reversed(rows))
 
 
 def trust_of(user):
@@ -195,19 +226,14 @@ PERSON_ROW_FIELDS = ("id", "username", "first_name", "last_name", "closed_at", "
                      "skills", "reputation__score")
 
 
-def _freelancers(role: str):
-    return (User.objects.filter(role=role, is_active=True).order_by()
-            .values("role").annotate(n=Count("id")).values("n"))
-
-
-def _freelancer_rows(role: str):
-    return (User.objects.filter(role=role, is_active=True)
-            .order_by(F("reputation__score").desc(nulls_last=True), "username")
-            .values(*PERSON_ROW_FIELDS))
-
-
-FREELANCERS = CompiledQuery(_freelancers)
-FREELANCER_ROWS = CompiledPages(_freelancer_rows)
+FREELANCERS = CompiledQuery(lambda: _counted(_matching_freelancers([], [])))
+FREELANCER_ROWS = CompiledPages(lambda: _matching_freelancers([], []).values(*PERSON_ROW_FIELDS))
+SEARCHED_FREELANCERS = {n: CompiledQuery(build) for n, build in _searches(
+    # the count needs no relevance: only the filter on the lower-cased patterns
+    lambda lowered, _typed: _counted(_matching_freelancers(lowered, [])), "l").items()}
+SEARCHED_FREELANCER_ROWS = {n: CompiledPages(build) for n, build in _searches(
+    lambda lowered, typed: _matching_freelancers(lowered, typed).values(*PERSON_ROW_FIELDS),
+    "lt").items()}
 
 
 def directory_page(query: str, page_number):
@@ -215,12 +241,13 @@ def directory_page(query: str, page_number):
     searchable text), by relevance (two points a term in their skills or headline, one
     elsewhere), then score (no score: after scored), then username; as rows: name,
     headline, skills, score."""
-    if _terms(query):
-        return Paginator(freelancer_directory(query).values(*PERSON_ROW_FIELDS),
-                         PAGE).get_page(page_number)
-    counted = FREELANCERS.first(role=Role.FREELANCER)
-    people = PagedRows(counted["n"] if counted else 0, lambda offset, size: FREELANCER_ROWS.rows(
-        offset, size, role=Role.FREELANCER))
+    terms = _terms(query)
+    count = SEARCHED_FREELANCERS[len(terms)] if terms else FREELANCERS
+    rows = SEARCHED_FREELANCER_ROWS[len(terms)] if terms else FREELANCER_ROWS
+    counted = count.first(**_patterns(terms, "l"))
+    patterns = _patterns(terms, "lt")
+    people = PagedRows(counted["n"] if counted else 0,
+                       lambda offset, size: rows.rows(offset, size, **patterns))
     return Paginator(people, PAGE).get_page(page_number)
 
 

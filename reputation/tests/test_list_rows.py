@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from marketplace.kernel.models import User
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
 from reputation.models import Application, Job, Reputation
 from reputation.selectors import PAGE
@@ -88,3 +89,38 @@ def test_the_directory_pages(client, q):
     second = items(second_page.content.decode(), "data-username")
     names = [person.username for person in people]
     assert list(first) == names[:PAGE] and list(second) == names[PAGE:]
+
+
+@pytest.mark.parametrize("q", ["django", "DJANGO sql", "sql django", "dj%", "dj_ngo", "%", "_",
+                               "ql\\", "x y z w v u"])
+def test_a_compiled_search_finds_and_ranks_what_the_orm_finds(client, q):
+    from reputation.selectors import freelancer_directory
+
+    for name, skills, headline in (("a", "Django, SQL", ""), ("b", "Python", "Django dev"),
+                                   ("c", "dj%ngo", ""), ("d", "dj_ngo", "SQL"),
+                                   ("e", "Go", "")):
+        FreelancerFactory(username=name, skills=skills, headline=headline,
+                          search_text=f"{name} {headline} {skills}".lower())
+    shown = list(items(client.get(reverse("reputation:directory"), {"q": q}).content.decode(),
+                       "data-username"))
+    assert shown == list(freelancer_directory(q).values_list("username", flat=True))
+    found = User.objects.filter(role="freelancer")  # Django's own lookup, term by term
+    for term in q.split():
+        found = found.filter(search_text__contains=term.lower())
+    assert sorted(shown) == sorted(found.values_list("username", flat=True))
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("shop", ["Shop in title", "Skills", "In the description"]),
+    ("SHOP", ["Shop in title", "Skills", "In the description"]),
+    ("shop rebuild", ["Shop in title", "Skills", "In the description"]),
+    ("rebuild", ["Shop in title"]), ("sh%p", []), ("sh_p", []),
+])
+def test_a_job_search_matches_any_field_and_ranks_by_where(client, q, expected):
+    carla = ClientFactory()
+    a_job(carla, title="In the description", skills="", description="A shop")
+    a_job(carla, title="Skills", skills="Shopify")
+    a_job(carla, title="Shop in title", skills="", description="rebuild")
+    html = client.get(reverse("reputation:jobs"), {"q": q}).content.decode()
+    titles = re.findall(r"<strong>([^<]+)</strong><span>", html)
+    assert titles == expected
