@@ -1,6 +1,7 @@
 """Write bench/RESULTS.md from a run's measurements (bench/NOTES.md, kept by hand, follows
 with profiles and the before/after of every fix)."""
 
+import os
 import statistics
 from pathlib import Path
 
@@ -91,15 +92,31 @@ def _before_section(baseline: dict | None, mode: str) -> dict | None:
     return None
 
 
+def _load(load) -> list[str]:
+    if load is None:
+        return []
+    return [f"Load average (1 min) when the run started: {load} on {os.cpu_count()} CPUs "
+            "(other work on the machine slows every figure).", ""]
+
+
 def write(report: dict, path: Path, baseline: dict | None = None) -> None:
     args = report["args"]
     out = ["# Benchmark results", "",
            f"Run on {report['date']} at commit `{report['commit']}`, scale {report['scale']} "
            "(1.0 is the full size).", "", f"Machine: {report['machine']}.", "",
+           *_load(report.get("load")),
            f"Command: `bench/run {' '.join(report.get('argv', []))}` (it creates its own "
            "database).", ""]
+    def provenance(name: str) -> list[str]:
+        """Which run measured a section (sections may come from separate `--only` runs)."""
+        m = report.get("measured", {}).get(name)
+        if not m or (m.get("commit") == report["commit"] and m.get("date") == report["date"]):
+            return []
+        return [f"Measured on {m['date']} at commit `{m['commit']}`, scale {m['scale']} "
+                f"(`bench/run {' '.join(m.get('argv') or [])}`).", "", *_load(m.get("load"))]
+
     if "pages" in report:
-        out += ["## Pages", "",
+        out += ["## Pages", "", *provenance("pages"),
                 "Logged-in GETs driven by `wrk` (one thread, "
                 f"{args['connections']} keep-alive connections, {args['seconds']:g} s per page "
                 f"and round, {args['rounds']} interleaved rounds in a different order each "
@@ -119,7 +136,7 @@ def write(report: dict, path: Path, baseline: dict | None = None) -> None:
                     *_yardsticks(section, before), ""]
     if "deadlines" in report:
         d = report["deadlines"]
-        out += ["## process_deadlines", "",
+        out += ["## process_deadlines", "", *provenance("deadlines"),
                 "Due items written in bulk (half offers past their deadline, half submitted "
                 "milestones past their review period, funded through the ledger), then handled "
                 "through the real services by `manage.py process_deadlines` processes on "
@@ -127,7 +144,7 @@ def write(report: dict, path: Path, baseline: dict | None = None) -> None:
                 "releases, event, notifications and their queued mail).", "",
                 "| workers | items | handled | seconds | items/s | target |",
                 "|---|---|---|---|---|---|"]
-        for workers, run in sorted(d.items()):
+        for workers, run in sorted((int(w), run) for w, run in d.items()):
             target = "—" if workers == 1 else (
                 f"met (≥ {DEADLINE_TARGET})" if run["rate"] >= DEADLINE_TARGET
                 else f"**missed** (≥ {DEADLINE_TARGET})")
@@ -136,7 +153,7 @@ def write(report: dict, path: Path, baseline: dict | None = None) -> None:
         out.append("")
     if "reputation" in report:
         r = report["reputation"]
-        out += ["## recompute_reputation", "",
+        out += ["## recompute_reputation", "", *provenance("reputation"),
                 f"{r['users']} users, {r['ended']} ended contracts, {r['feedback']} feedback "
                 "rows; `manage.py recompute_reputation` run twice (the second replaces every "
                 "score).", "", "| run | seconds | target |", "|---|---|---|"]

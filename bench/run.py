@@ -352,6 +352,9 @@ def machine() -> str:
             f"PostgreSQL {pg}, {platform.platform()}")
 
 
+SECTIONS = ("pages", "deadlines", "reputation")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
@@ -367,6 +370,8 @@ def main():
     call_command("migrate", verbosity=0)
     report = {"machine": machine(), "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
               "scale": args.scale, "argv": sys.argv[1:], "commit": _commit(),
+              # Other work on the machine slows every figure: the run says how busy it was.
+              "load": round(os.getloadavg()[0], 2),
               "args": {k: v for k, v in vars(args).items() if k != "baseline"}}
     if "pages" in args.only:
         data = build_page_data(args.scale)
@@ -383,6 +388,20 @@ def main():
         report["deadlines"] = bench_deadlines(args.scale)
     if "reputation" in args.only:
         report["reputation"] = bench_reputation(args.scale)
+    # Sections run now are labelled with this run; sections not run keep the figures of the
+    # run that measured them (bench/results.json), labelled with that run's commit and date,
+    # so `--only` can re-measure one part without losing or passing off the others.
+    measured = {name: {k: report[k] for k in ("commit", "date", "scale", "argv", "load")}
+                for name in SECTIONS if name in report}
+    earlier_path = BASE / "bench" / "results.json"
+    if earlier_path.exists():
+        earlier = json.loads(earlier_path.read_text())
+        for name in SECTIONS:
+            if name not in report and name in earlier:
+                report[name] = earlier[name]
+                measured[name] = earlier.get("measured", {}).get(name) or {
+                    k: earlier.get(k) for k in ("commit", "date", "scale", "argv", "load")}
+    report["measured"] = measured
     from bench.report import write
 
     # The raw figures too, so a later run can report this one as its "before".

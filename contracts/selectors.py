@@ -189,10 +189,16 @@ def attachment_for(user, attachment_id: int) -> Attachment:
 
 
 def _live_offers_of(user_id: int):
+    # What the offer asks: the sum of its milestones' stored amounts (a subquery of the same
+    # read, not one more query).
+    offered = (Milestone.objects.filter(contract_id=OuterRef("pk"))
+               .exclude(state=MilestoneState.VOID).order_by()
+               .values("contract_id").annotate(total=Sum("amount_cents")).values("total"))
     return (Contract.objects.filter(Q(client_id=user_id) | Q(freelancer_id=user_id),
                                     state=ContractState.OFFERED)
+            .annotate(amount_cents=Subquery(offered))
             .order_by("deadline_at", "id")
-            .values("id", "title", "client_id", "freelancer_id", "deadline_at",
+            .values("id", "title", "client_id", "freelancer_id", "deadline_at", "amount_cents",
                     *User.name_values("client"), *User.name_values("freelancer"))[:50])
 
 
@@ -289,8 +295,9 @@ def _milestones_needing_action_of(user_id: int):
                                      contract__state=ContractState.ACTIVE,
                                      state__in=["pending", "funded", "submitted"])
             .order_by("deadline_at", "contract_id", "position")
-            .values("title", "state", "deadline_at", "contract_id", "contract__title",
-                    "contract__client_id")[:25])
+            .values("title", "state", "deadline_at", "amount_cents", "contract_id",
+                    "contract__title", *User.name_values("contract__client"),
+                    *User.name_values("contract__freelancer"))[:25])
 
 
 MILESTONES_NEEDING_ACTION_OF = CompiledQuery(_milestones_needing_action_of)
@@ -298,8 +305,12 @@ MILESTONES_NEEDING_ACTION_OF = CompiledQuery(_milestones_needing_action_of)
 
 def milestones_needing_action(user) -> list[dict]:
     """Milestones of the user's active contracts that wait on someone (fund, deliver,
-    review), soonest deadline first (at most 25), as rows."""
-    return MILESTONES_NEEDING_ACTION_OF.rows(user_id=user.pk)
+    review), soonest deadline first (at most 25), as rows with both parties' names."""
+    rows = MILESTONES_NEEDING_ACTION_OF.rows(user_id=user.pk)
+    for row in rows:
+        row["client_name"] = User.name_in(row, "contract__client")
+        row["freelancer_name"] = User.name_in(row, "contract__freelancer")
+    return rows
 
 
 def recent_same_movement(user, kind: str, amount_cents: int, *, within: timedelta):

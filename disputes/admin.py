@@ -62,9 +62,6 @@ class DisputeAdmin(NeedToKnowMixin, admin.ModelAdmin):
     # every filter again.
     show_facets = admin.ShowFacets.NEVER
 
-    class Media:
-        css = {"all": ["css/console.css"]}
-
     # --- the queue ------------------------------------------------------------------------
 
     def scope(self, request):

@@ -144,8 +144,8 @@ def _live_requests_of(user_id: int):
         Q(contract__client_id=user_id) | Q(contract__freelancer_id=user_id),
         state__in=[CancellationState.OPEN, CancellationState.DENIED])
         .order_by("deadline_at", "id")
-        .values("id", "state", "deadline_at", "amount_to_freelancer_cents", "contract__title",
-                *User.name_values("turn_user"))[:50])
+        .values("id", "state", "deadline_at", "amount_to_freelancer_cents", "escrow_cents",
+                "submitted_value_cents", "contract__title", *User.name_values("turn_user"))[:50])
 
 
 LIVE_REQUESTS_OF = CompiledQuery(_live_requests_of)

@@ -258,7 +258,8 @@ class IdUrl:
     kwargs: Callable[[World, str], dict]
     proof: Callable[[World], bytes] = lambda w: SECRET_TITLE.encode()  # only for allowed eyes
     variants: Callable[[], list[str]] = lambda: [""]
-    # A POST-only URL: the data, where an allowed POST lands, and what it must have written.
+    # A POST-only URL: the data, where an allowed POST lands, and what it must have written
+    # (a GET with `allowed_redirect`: a link that redirects, such as opening a notice).
     post: Callable[[World], dict] | None = None
     allowed_redirect: Callable[[World], str] | None = None
     allowed_effect: Callable[[World, User, dict, dict], None] | None = None
@@ -279,6 +280,16 @@ def _posted(contract_of: Callable[[World], Contract], body: str, **tags: Callabl
         assert after["cancellations"] == before["cancellations"]
 
     return effect
+
+
+def _offer_notice(world: World) -> Notification:
+    return Notification.objects.filter(user=world.freelancer, contract=world.offer).earliest("id")
+
+
+def _opened(world: World, before: dict, after: dict) -> None:
+    assert Notification.objects.get(pk=_offer_notice(world).pk).read_at is not None
+    assert {k: v for k, v in after.items() if k != "notifications"} == {
+        k: v for k, v in before.items() if k != "notifications"}
 
 
 def _replied(world: World) -> None:
@@ -354,6 +365,14 @@ ID_URLS: dict[str, IdUrl] = {
         allowed_roles=frozenset({"freelancer"}),  # only the person the feedback is about
         allowed_redirect=lambda w: reverse("public_profile", args=[w.freelancer.username]),
         allowed_effect=lambda w, user, before, after: _replied(w),
+    ),
+    # Opening bob's notice of the offer: a link (GET) that marks it read and redirects to
+    # its page; only bob's own notice, everyone else gets 404 and it stays unread.
+    "notifications_open": IdUrl(
+        kwargs=lambda w, v: {"pk": _offer_notice(w).pk},
+        allowed_roles=frozenset({"freelancer"}),
+        allowed_redirect=lambda w: _offer_notice(w).url,
+        allowed_effect=lambda w, user, before, after: _opened(w, before, after),
     ),
     "disputes:dispute_message": IdUrl(
         kwargs=lambda w, v: {"pk": w.dispute.pk},
@@ -485,7 +504,7 @@ def test_access_matrix(client, world, person, name, variant, role):
         assert response.status_code == 404, response.status_code
         assert proof not in content
         assert after == before
-    elif spec.post is not None:
+    elif spec.allowed_redirect is not None:  # a POST, or a link that redirects
         assert response.status_code == 302, response.status_code
         assert response.url == spec.allowed_redirect(world)
         spec.allowed_effect(world, user, before, after)
@@ -1074,8 +1093,10 @@ STATE_CHANGING: dict[str, tuple[Callable[[World, str], Post], Callable[[], list[
     "account_close": (_account_close_post, lambda: [""]),
 }
 # ...or here (it only reads).
+# (Opening a notice marks the viewer's own notice read on GET: it is a link, idempotent, and
+# changes nothing anyone else sees, so a forged cross-site request can do no harm.)
 READ_ONLY = {
-    "dashboard", "notifications", "public_profile", "policy", "healthz", "robots.txt",
+    "dashboard", "notifications", "notifications_open", "public_profile", "policy", "healthz", "robots.txt",
     "contracts:list", "contracts:detail", "contracts:record", "contracts:attachment",
     "contracts:wallet", "disputes:cancellation", "disputes:dispute", "stats",
     "reputation:directory", "reputation:jobs",

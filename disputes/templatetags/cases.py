@@ -18,7 +18,7 @@ def conversation_entries(context, entries, contract=None):
     the rest of the room."""
     viewer_id = context["user"].pk
     report = row_link("contracts:message_report", contract.pk) if contract is not None else None
-    divider = format_html('<li class="divider" role="presentation"><span>{}</span></li>',
+    divider = format_html('<li class="divider"><span>{}</span></li>',
                           _("The dispute"))
     items = []
     for entry in entries:

@@ -107,3 +107,30 @@ def test_contract_page_links_the_open_request(client):
     body = client.get(request.contract.get_absolute_url()).content.decode()
     assert 'id="case-banner"' in body and request.get_absolute_url() in body
     assert 'data-action="request_cancellation"' not in body
+
+
+def _position(html: str, pattern: str) -> int:
+    found = re.search(pattern, html)
+    assert found, pattern
+    return found.start()
+
+
+@pytest.mark.parametrize("form", ["request", "counter"])
+def test_the_preview_of_the_terms_comes_before_the_submit_button(client, form):
+    """Read before sending: the preview, the fault's consequences and the amount field all
+    precede the submit button (on a phone, the page is read in this order)."""
+    if form == "request":
+        contract = make_funded_contract(amounts=(30_000, 20_000), fund=2, submit=1)
+        login(client, contract.freelancer)
+        url = reverse("disputes:cancellation_new", args=[contract.pk])
+    else:
+        case = make_request("client")
+        login(client, case.contract.freelancer)
+        url = reverse("disputes:cancellation_action", args=[case.pk, "counter"])
+    html = client.get(url).content.decode()
+    submit = _position(html, r'<button[^>]*type="submit"[^>]*>(?:(?!</button>).)*'
+                             r'(?:Send the request|Counter)')
+    form_start = _position(html, r'<form method="post"(?! action="/accounts/logout)')
+    assert form_start < _position(html, r'name="amount"') < _position(
+        html, r'id="terms-preview"') < submit
+    assert _position(html, r'id="consequences"') < submit

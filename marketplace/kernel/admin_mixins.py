@@ -70,6 +70,7 @@ class ReadOnlyAdmin(MoneyInDollars, admin.ModelAdmin):
 class ReadOnlyInline(MoneyInDollars, admin.TabularInline):
     """A read-only list of related rows on a read-only page."""
 
+    template = "admin/edit_inline/tabular_read_only.html"  # no empty column header
     extra = 0
     can_delete = False
 

@@ -136,16 +136,24 @@ class Basis:
 
     def add(self, value: float | None, *, at_fault: bool) -> "Basis":
         """The basis with one more ended contract (the most recent), as a new object."""
-        recent = [*self.recent, value]
-        older_sum, older_count = self.older_sum, self.older_count
-        if len(recent) > RECENT:
-            dropped = recent.pop(0)
+        basis = Basis(ended=self.ended, at_fault=self.at_fault, older_sum=self.older_sum,
+                      older_count=self.older_count, recent=list(self.recent),
+                      warnings=self.warnings)
+        basis.push(value, at_fault=at_fault)
+        return basis
+
+    def push(self, value: float | None, *, at_fault: bool) -> None:
+        """One more ended contract (the most recent), in place: `compute` walks a whole
+        history this way (a million contracts in `recompute_reputation`) without a new
+        object per contract."""
+        self.ended += 1
+        self.at_fault += at_fault
+        self.recent.append(value)
+        if len(self.recent) > RECENT:
+            dropped = self.recent.pop(0)
             if dropped is not None:
-                older_sum += dropped
-                older_count += 1
-        return Basis(ended=self.ended + 1, at_fault=self.at_fault + at_fault,
-                     older_sum=older_sum, older_count=older_count, recent=recent,
-                     warnings=self.warnings)
+                self.older_sum += dropped
+                self.older_count += 1
 
     def as_dict(self) -> dict:
         return {"ended": self.ended, "at_fault": self.at_fault, "older_sum": self.older_sum,
@@ -210,7 +218,7 @@ def compute(facts: list[ContractFacts], warnings: Iterable[int] = ()) -> Result:
         _count(counts, f)
         rank = basis.at_fault + 1 if f.blamed else 0
         value, reasons = contract_value(f, rank)
-        basis = basis.add(value, at_fault=f.blamed)
+        basis.push(value, at_fault=f.blamed)
         lines.append((f.contract_id, value, reasons))
     return Result(score=basis.score(), counts=counts, basis=basis,
                   explanation=_explain(basis, lines, warned))

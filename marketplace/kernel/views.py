@@ -4,24 +4,53 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F, Max, Window
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.forms import ProfileForm
+from marketplace.kernel.links import row_link
 from marketplace.kernel.mfa import is_enrolled
 from marketplace.kernel.models import Notification
 from marketplace.kernel.services.accounts import account_close
-from marketplace.kernel.services.notifications import mark_all_read
+from marketplace.kernel.services.notifications import (
+    mark_all_read,
+    notification_open,
+    safe_target,
+)
 
 
 @login_required
 def notification_list(request):
-    page = Paginator(
-        Notification.objects.filter(user=request.user).select_related("contract"), 30
-    ).get_page(request.GET.get("page"))
+    """The user's notices grouped by contract (its cases' notices are the contract's): the
+    group with the newest notice first, the newest first inside each group."""
+    notices = (
+        Notification.objects.filter(user=request.user).select_related("contract")
+        .annotate(group_latest=Window(Max("created_at"), partition_by=[F("contract_id")]))
+        # The contract id after the group's moment keeps two groups that end at the same
+        # instant (a batch of deadline notices) apart.
+        .order_by("-group_latest", F("contract_id").desc(nulls_last=True), "-created_at", "-id")
+    )
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
+    open_link = row_link("notifications_open")
+    for notice in page.object_list:
+        notice.open_url = open_link(notice.pk) if safe_target(notice.url) else ""
     return render(request, "marketplace/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_open_view(request, pk: int):
+    """Follow a notice's link and mark it read: a GET, since it is a link, and idempotent;
+    it only ever marks the viewer's own notice (another's is 404) and only ever redirects to
+    a path on this site."""
+    notice = notification_open(user=request.user, notification_id=pk)
+    if notice is None:
+        raise Http404
+    return redirect(safe_target(notice.url) or "notifications")
 
 
 @login_required

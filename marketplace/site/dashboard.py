@@ -34,42 +34,66 @@ def _offer_items(user) -> list[ActionItem]:
     items = []
     link = row_link("contracts:detail")
     for c in contract_selectors.live_offers(user):
+        amount = format_money(c["amount_cents"])
         if c["freelancer_id"] == user.pk:
             items.append(ActionItem(
                 title=_("Answer the offer “%(title)s”") % {"title": c["title"]},
-                detail=_("from %(name)s") % {"name": c["client_name"]},
+                detail=_("%(amount)s from %(name)s") % {"amount": amount,
+                                                        "name": c["client_name"]},
                 url=link(c["id"]), deadline=c["deadline_at"], badge=_("Offer")))
         else:
             items.append(ActionItem(
                 title=_("Offer “%(title)s” awaits %(name)s")
                 % {"title": c["title"], "name": c["freelancer_name"]},
-                detail=_("You can withdraw it until it is answered."),
+                detail=_("Offer to %(name)s: %(amount)s — waiting for %(name)s's answer; you "
+                         "can withdraw it until then.")
+                % {"name": c["freelancer_name"], "amount": amount},
                 url=link(c["id"]), deadline=c["deadline_at"], badge=_("Offer sent"),
                 waiting_on_me=False))
     return items
 
 
+def _milestone_texts() -> dict:
+    """(title, detail) per milestone state and side, translated once per page, not per row:
+    a busy dashboard lists 25 milestones. Each names the amount the milestone row stores."""
+    return {
+        ("pending", True): (_("Fund “%(title)s”"), _("%(amount)s on “%(contract)s”")),
+        ("pending", False): (
+            _("“%(title)s” awaits funding"),
+            _("%(amount)s on “%(contract)s” — waiting for %(client)s to fund it")),
+        ("funded", True): (_("Deliver “%(title)s”"),
+                           _("%(amount)s in escrow on “%(contract)s”")),
+        ("funded", False): (
+            _("“%(title)s” awaits delivery"),
+            _("%(amount)s in escrow on “%(contract)s” — waiting for %(freelancer)s to "
+              "deliver")),
+        ("submitted", True): (
+            _("Review “%(title)s”"),
+            _("%(amount)s on “%(contract)s”; released automatically at the deadline")),
+        ("submitted", False): (
+            _("“%(title)s” awaits approval"),
+            _("%(amount)s on “%(contract)s” — submitted, waiting for %(client)s's approval; "
+              "released automatically at the deadline")),
+    }
+
+
 def _milestone_items(user) -> list[ActionItem]:
     items = []
     link = row_link("contracts:detail")
-    # Translated once, not per row: a busy dashboard lists 25 milestones.
-    on, on_review = _("on “%(contract)s”"), _("on “%(contract)s”; released automatically at "
-                                            "the deadline")
-    fund, deliver, review = _("Fund “%(title)s”"), _("Deliver “%(title)s”"), _("Review “%(title)s”")
+    texts = _milestone_texts()
     badges = {"pending": _("Fund"), "funded": _("Deliver"), "submitted": _("Review")}
     for m in contract_selectors.milestones_needing_action(user):
-        url = link(m["contract_id"]) + "#milestones"
-        mine = user.pk == m["contract__client_id"]
-        names = {"title": m["title"], "contract": m["contract__title"]}
-        if m["state"] == "pending":
-            items.append(ActionItem(fund % names, on % names, url, None, badges["pending"],
-                                    waiting_on_me=mine))
-        elif m["state"] == "funded":
-            items.append(ActionItem(deliver % names, on % names, url, None, badges["funded"],
-                                    waiting_on_me=not mine))
-        elif m["state"] == "submitted":
-            items.append(ActionItem(review % names, on_review % names, url, m["deadline_at"],
-                                    badges["submitted"], waiting_on_me=mine))
+        is_client = user.pk == m["contract__client_id"]
+        # The client funds and reviews; the freelancer delivers.
+        mine = not is_client if m["state"] == "funded" else is_client
+        title, detail = texts[(m["state"], mine)]
+        names = {"title": m["title"], "contract": m["contract__title"],
+                 "amount": format_money(m["amount_cents"]), "client": m["client_name"],
+                 "freelancer": m["freelancer_name"]}
+        items.append(ActionItem(
+            title % names, detail % names, link(m["contract_id"]) + "#milestones",
+            m["deadline_at"] if m["state"] == "submitted" else None, badges[m["state"]],
+            waiting_on_me=mine))
     return items
 
 
@@ -77,22 +101,46 @@ def _case_items(user) -> list[ActionItem]:
     items = []
     link = row_link("disputes:cancellation")
     for r in case_selectors.live_requests(user):
+        to_freelancer = r["amount_to_freelancer_cents"]
+        terms = {"freelancer": format_money(to_freelancer),
+                 "client": format_money(r["escrow_cents"] - to_freelancer)}
         if r["turn_user_id"] == user.pk:
             items.append(ActionItem(
                 title=(_("Respond to the denial on “%(title)s”") if r["state"] == "denied"
                        else _("Answer the cancellation request on “%(title)s”"))
                 % {"title": r["contract__title"]},
-                detail=_("Terms: %(amount)s to the freelancer") % {
-                    "amount": format_money(r["amount_to_freelancer_cents"])},
+                detail=_("Terms: %(freelancer)s to the freelancer, %(client)s back to the "
+                         "client") % terms,
                 url=link(r["id"]), deadline=r["deadline_at"], badge=_("Cancellation")))
         else:
             items.append(ActionItem(
                 title=_("Cancellation request on “%(title)s” awaits %(name)s")
                 % {"title": r["contract__title"], "name": r["turn_user_name"]},
-                detail=_("The current terms apply if the deadline passes in silence."),
+                detail=_waiting_request_detail(r, terms),
                 url=link(r["id"]), deadline=r["deadline_at"], badge=_("Cancellation"),
                 waiting_on_me=False))
     return items
+
+
+def _waiting_request_detail(r: dict, terms: dict) -> str:
+    """The terms on the table, whose answer they wait for and what the deadline would do
+    (policy 3.3: silence applies the terms, the freelancer's share capped at the submitted
+    work; 3.4: a denial not disputed lapses)."""
+    if r["state"] == "denied":
+        return _("Denied. Terms asked: %(freelancer)s to the freelancer, %(client)s back to "
+                 "the client — waiting for %(name)s to counter-propose, dispute or withdraw. "
+                 "If the deadline passes, the request lapses and the contract continues.") % {
+            **terms, "name": r["turn_user_name"]}
+    waiting = _("Terms: %(freelancer)s to the freelancer, %(client)s back to the client — "
+                "waiting for %(name)s's answer.") % {**terms, "name": r["turn_user_name"]}
+    at_timeout = min(r["amount_to_freelancer_cents"], r["submitted_value_cents"])
+    if at_timeout == r["amount_to_freelancer_cents"]:
+        return f"{waiting} " + _("They apply if the deadline passes in silence.")
+    return f"{waiting} " + _(
+        "If the deadline passes in silence: %(freelancer)s to the freelancer (the submitted "
+        "work), %(client)s back to the client.") % {
+        "freelancer": format_money(at_timeout),
+        "client": format_money(r["escrow_cents"] - at_timeout)}
 
 
 def _feedback_items(user) -> list[ActionItem]:

@@ -193,7 +193,7 @@ def test_dashboard_queries_stay_constant_with_every_kind_of_item(client, client_
     body = client.get("/").content.decode()
     for shown in ("Answer the offer “Offer to answer”", "Deliver “Part 2”",
                   "Answer the cancellation request on “Being cancelled”",
-                  "Dispute on “Disputed”", "Leave feedback on", "Review “Part 1”"):
+                  "Dispute on “Disputed”", "Leave feedback on", "“Part 1” awaits approval"):
         assert shown in body
     assert "Alice Anders" in body  # names come from the narrowed user rows
     for _ in range(2):

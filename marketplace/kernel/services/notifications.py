@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.mail.delivery import enqueue_deliveries
@@ -83,6 +84,35 @@ UNREAD_OF = CompiledQuery(_unread_of)
 def unread_count(user) -> int:
     row = UNREAD_OF.first(user_id=user.pk)
     return row["unread"] if row else 0
+
+
+BADGE_CAP = 99
+
+
+def badge_text(count: int) -> str:
+    """The navigation's badge: a count people can take in at a glance, capped at "99+"."""
+    return f"{BADGE_CAP}+" if count > BADGE_CAP else str(count)
+
+
+def safe_target(url: str) -> str | None:
+    """A notice's link when it is a path on this site; None otherwise. Notices are written by
+    our services with paths, but opening one redirects, so the redirect must never leave the
+    site whatever a row holds (no scheme, no host, no protocol-relative "//")."""
+    if (url.startswith("/") and not url.startswith(("//", "/\\"))
+            and url_has_allowed_host_and_scheme(url, allowed_hosts=set())):
+        return url
+    return None
+
+
+def notification_open(*, user, notification_id: int) -> Notification | None:
+    """Opening a notice marks it read (once; opening it again keeps the first moment). Only
+    the user's own notice: None for anyone else's, so an id tells nothing."""
+    notification = Notification.objects.filter(pk=notification_id, user=user).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at)
+    return notification
 
 
 def mark_all_read(*, user) -> int:
