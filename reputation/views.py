@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from contracts import selectors as contract_selectors
 from marketplace.kernel.actions import available
 from marketplace.kernel.errors import DomainError
-from marketplace.kernel.models import Role, User
+from marketplace.kernel.models import Role
 from marketplace.kernel.views_helpers import action_view
 from reputation import selectors
 from reputation.actions import APPLICATION_ACTIONS, JOB_ACTIONS
@@ -35,25 +35,17 @@ def _page(request, queryset):
 
 
 def profile(request, username: str):
-    person = get_object_or_404(User.objects.select_related("reputation"), username=username,
-                               is_active=True, role__in=[Role.CLIENT, Role.FREELANCER])
-    reputation = getattr(person, "reputation", None)
-    is_me = request.user.is_authenticated and request.user.pk == person.pk
-    return render(request, "reputation/profile.html", {
-        "person": person, "reputation": reputation,
-        "feedback_page": _page(request, selectors.revealed_feedback_about(person)),
-        "history": selectors.rating_history(person),
-        "explanation": selectors.explanation_lines(reputation, owner=is_me),
-        "is_me": is_me,
-        "reply_form": ReplyForm() if request.user.is_authenticated and request.user.pk == person.pk else None,
-    })
+    shown = selectors.profile_page(request.user, username, request.GET.get("page"))
+    if shown is None:
+        raise Http404
+    return render(request, "reputation/profile.html", shown)
 
 
 def directory(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return render(request, "reputation/directory.html", {
-        "form": form, "q": query, "page": _page(request, selectors.freelancer_directory(query)),
+        "form": form, "q": query, "page": selectors.directory_page(query, request.GET.get("page")),
         "query": urlencode({"q": query}) if query else "",
     })
 
@@ -62,7 +54,8 @@ def job_list(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return render(request, "reputation/jobs.html", {
-        "form": form, "q": query, "page": _page(request, selectors.job_board(query)),
+        "form": form, "q": query,
+        "page": selectors.job_board_page(query, request.GET.get("page")),
         "query": urlencode({"q": query}) if query else "",
     })
 

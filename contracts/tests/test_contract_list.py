@@ -55,3 +55,19 @@ def test_other_peoples_contracts_are_not_listed(client):
     login(client, mine.client)
     (row,) = rows(client.get(reverse("contracts:list")).content.decode())
     assert mine.get_absolute_url() in row
+
+
+def test_last_activity_is_in_the_viewers_time_zone_and_language(client):
+    from datetime import UTC, datetime
+
+    from marketplace.kernel.models import User
+
+    contract = make_offer()
+    Contract.objects.filter(pk=contract.pk).update(
+        last_activity_at=datetime(2026, 3, 31, 20, 30, tzinfo=UTC))
+    login(client, contract.client)
+    assert "31 Mar 2026, 20:30" in rows(client.get(reverse("contracts:list")).content.decode())[0]
+    german = client.get(reverse("contracts:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "31 Mär 2026, 20:30" in rows(german)[0]
+    User.objects.filter(pk=contract.client_id).update(timezone="Asia/Tokyo")
+    assert "1 Apr 2026, 05:30" in rows(client.get(reverse("contracts:list")).content.decode())[0]

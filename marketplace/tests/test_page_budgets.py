@@ -12,10 +12,12 @@ from django.urls import reverse
 
 from conftest import login
 from contracts.services.messages import message_post
-from contracts.tests.factories import make_active_contract
+from contracts.tests.factories import deposit, make_active_contract, make_offer
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute, make_request
-from marketplace.tests.factories import MediatorFactory
+from marketplace.tests.factories import ClientFactory, FreelancerFactory, MediatorFactory
+from reputation.models import Feedback, Job, Reputation
+from reputation.tests.factories import feedback_about
 
 pytestmark = pytest.mark.django_db
 
@@ -70,13 +72,14 @@ def test_the_console_case_view_reads_in_a_fixed_number_of_queries(client, size):
 
 @pytest.mark.parametrize("size", [1, 30])
 def test_list_pages_read_in_a_fixed_number_of_queries(client, size):
-    from contracts.tests.factories import deposit, make_offer
-    from marketplace.tests.factories import ClientFactory
-
     user = ClientFactory()
     for i in range(size):
         deposit(user, 100 + i)
         make_offer(client=user, title=f"Offer {i}")
+        Job.objects.create(client=ClientFactory(), title=f"Django job {i}", description="d",
+                           skills="Django", budget_cents=10_000)
+        person = FreelancerFactory(skills="Django", search_text=f"dev{i} django")
+        Reputation.objects.create(user=person, role="freelancer", score=i)
     login(client, user)
     # The wallet: its balance and the statement's length in one read, a page of lines in one.
     assert queries(client, reverse("contracts:wallet")) <= 5
@@ -84,3 +87,37 @@ def test_list_pages_read_in_a_fixed_number_of_queries(client, size):
     # The contracts list: every contract with its value and the other party's name, one read.
     assert queries(client, reverse("contracts:list")) <= 4
     assert queries(client, reverse("contracts:list") + "?state=offered") <= 4
+    # The job board: the open jobs' count and a page of rows (with applicants and trust).
+    assert queries(client, reverse("reputation:jobs")) <= 5
+    assert queries(client, reverse("reputation:jobs") + "?q=django") <= 5
+    # The directory: the freelancers' count and a page of rows (with their scores).
+    assert queries(client, reverse("reputation:directory")) <= 5
+    assert queries(client, reverse("reputation:directory") + "?q=django") <= 5
+
+
+@pytest.mark.parametrize("size", [1, 25])
+def test_a_profile_reads_in_a_fixed_number_of_queries(client, size):
+    person = FreelancerFactory()
+    feedback_about(person, size)
+    Reputation.objects.create(user=person, role="freelancer", score=80, explanation=[
+        {"contract": None, "title": "Starting point", "points": 75, "weight": 1, "reasons": []},
+        *({"contract": contract_id, "points": 1, "weight": 1, "reasons": [["completed"]]}
+          for contract_id in Feedback.objects.filter(receiver=person)
+          .values_list("contract_id", flat=True)[:1])])
+    login(client, person)
+    url = reverse("public_profile", args=[person.username])
+    # The person with their reputation and feedback count, a page of feedback (page 1 also
+    # feeds the chart), the explanation's titles.
+    assert queries(client, url) <= 6
+    assert queries(client, url + "?page=2") <= 7  # the chart's ratings read on their own
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_stats_read_in_a_fixed_number_of_queries(client, size):
+    for _ in range(size):
+        make_request()
+    for _ in range(size // 2):
+        make_dispute()
+    login(client, ClientFactory())
+    # Requests by state, disputes by state and stage, and the two medians' middle cases.
+    assert queries(client, reverse("stats")) <= 7
