@@ -59,8 +59,15 @@ def subjects():
         client = User.objects.get(pk=cursor.fetchone()[0])
     famous = (User.objects.filter(role="freelancer", reputation__score__isnull=False)
               .order_by("-reputation__rating_count", "pk").first())
+    from disputes.models import CancellationRequest, Dispute
+    dispute = (Dispute.objects.filter(contract__client=client).order_by("-pk").first()
+               or Dispute.objects.order_by("-pk").first())
+    request = (CancellationRequest.objects.filter(contract__client=client, state="open")
+               .order_by("-pk").first())
     return client, {
         "bare view": "/bench/bare/",
+        "dispute room": f"/disputes/{dispute.pk}/" if dispute else "/bench/bare/",
+        "cancellation request": f"/cancellations/{request.pk}/" if request else "/bench/bare/",
         "wallet": "/wallet/",
         "wallet page 2": "/wallet/?page=2",
         "contracts list": "/contracts/",
