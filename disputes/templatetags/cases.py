@@ -11,7 +11,9 @@ written as `{% translate %}` literals are not (the template did not escape them 
 from html import escape
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
@@ -22,6 +24,7 @@ from marketplace.kernel.templatetags.marketplace import (
     BADGE_COLOURS,
     answer,
     clause_link,
+    deadline,
     moment,
     outcomes,
 )
@@ -181,3 +184,177 @@ def _clause(citation) -> str:
     if hasattr(linked, "__html__"):
         return str(linked)
     return escape(str(linked)) if linked is not None else "None"
+
+
+# --- the dispute room's blocks (live: states, deadlines and buttons; nothing cached) -------
+
+def _buttons(route: str, pk: int, actions, css: str = "btn") -> str:
+    return "".join(
+        f'<a class="{css} btn-{escape(action.style)}" href="{reverse(route, args=[pk, action.name])}"'
+        f' data-action="{escape(action.name)}">{escape(str(action.label))}</a>'
+        for action in actions)
+
+
+@register.simple_tag(takes_context=True)
+def room_header(context):
+    """The room's breadcrumb, title, state, kind and the viewer's buttons; for staff, the
+    note that they read it as staff."""
+    dispute, contract = context["dispute"], context["contract"]
+    title = escape(contract.title)
+    dispute_word = _("Dispute")
+    staff = ""
+    if context["reading_as_staff"]:
+        staff = (
+            '<div class="alert alert-info" id="staff-reading">'
+            + _("You are reading this dispute as staff; your visit is logged and the parties "
+                "see it. Case work happens in the console.")
+            + f' <a class="alert-link" href="{reverse("admin:disputes_dispute_change", args=[dispute.pk])}">'
+            + _("Open the case in the console") + "</a></div>")
+    return _safe(
+        '<nav aria-label="breadcrumb"><ol class="breadcrumb"><li class="breadcrumb-item">'
+        f'<a href="{escape(contract.get_absolute_url())}">{title}</a></li>'
+        '<li class="breadcrumb-item">'
+        f'<a href="{reverse("disputes:cancellation", args=[dispute.cancellation_request_id])}">'
+        f'{_("Cancellation request")}</a></li><li class="breadcrumb-item active" '
+        f'aria-current="page">{dispute_word}</li></ol></nav>\n'
+        '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-2">\n'
+        f'  <div>\n    <h1 class="h3 mb-1">{dispute_word} #{int(dispute.pk)} '
+        f'<small class="text-body-secondary">{title}</small></h1>\n'
+        f'    <div>{badge(dispute.state, dispute.get_state_display())} <span class="small '
+        f'text-body-secondary ms-2">{escape(str(dispute.get_kind_display()))}</span></div>\n'
+        '  </div>\n  <div class="d-flex flex-wrap gap-2" id="actions">\n    '
+        f'{_buttons("disputes:dispute_action", dispute.pk, context["actions"])}\n  </div>\n'
+        f'</div>\n{staff}')
+
+
+@register.simple_tag(takes_context=True)
+def room_stage(context):
+    """Where the dispute stands, what the parties can do there and by when."""
+    dispute = context["dispute"]
+    state = dispute.state
+    if state == "negotiation":
+        mine = _("You asked for a mediator.") if context["my_mediation_request"] else ""
+        other = (_("The other party asked for a mediator: if you ask too, mediation starts "
+                   "at once.") if context["other_mediation_request"] else "")
+        body = (f'{_("Try to agree directly: make an offer, or accept one.")} '
+                f'{deadline(dispute.deadline_at, _("Negotiation ends"))}\n'
+                f'    <div class="small mt-1" id="mediation-requests">\n      {mine}\n'
+                f'      {other}\n    </div>')
+    elif state == "mediation":
+        who = (_("Mediator: %(name)s.") % {"name": escape(dispute.mediator.display_name)}
+               if dispute.mediator else _("Waiting for a mediator to take the case."))
+        due = (deadline(dispute.sla_due_at, _("A proposal is expected by"))
+               if dispute.sla_due_at else "")
+        body = (f'{who}\n    {_("You can still make and accept offers, and add evidence.")}'
+                f'\n    {due}')
+    elif state == "proposal":
+        body = (_("The mediator proposed a resolution. Accept or reject it; silence counts "
+                  "as acceptance.") + f' {deadline(dispute.deadline_at, _("Answer by"))}')
+    elif state == "arbitration":
+        who = (_("Arbitrator: %(name)s.") % {"name": escape(dispute.arbitrator.display_name)}
+               if dispute.arbitrator else _("Waiting for an arbitrator."))
+        body = f'{who} {_("The decision is binding; arbitration costs you nothing.")}'
+    else:
+        ending = dispute.ending
+        after = (_("The contract continues.") if ending.continues
+                 else _("The contract was cancelled and the escrow divided."))
+        body = (_("Closed on %(when)s.") % {"when": escape(moment(dispute.closed_at))}
+                + f' <strong>{escape(str(ending.title))}.</strong>\n    {after}')
+    return _safe(f'<div class="alert alert-secondary" id="stage">\n  {body}\n</div>')
+
+
+@register.simple_tag(takes_context=True)
+def staff_readers(context, readers):
+    """Who on the staff opened the case: names, first and last read."""
+    intro = _("Every time a mediator, an arbitrator or an administrator opens this case, its "
+              "contract, its messages or its files, it is logged. Here is who did, with their "
+              "first and last visit.")
+    if readers:
+        rows = "".join(
+            f'<tr><td>{escape(reader["name"])}</td><td>{escape(moment(reader["first"]))}</td>'
+            f'<td>{escape(moment(reader["last"]))}</td></tr>' for reader in readers)
+        table = (f'<table class="table table-sm mb-0"><thead><tr><th scope="col">{_("Who")}'
+                 f'</th><th scope="col">{_("First opened")}</th><th scope="col">'
+                 f'{_("Last opened")}</th></tr></thead><tbody>\n      {rows}\n      '
+                 '</tbody></table>')
+    else:
+        table = f'<p class="mb-0">{_("Nobody on the staff has opened it yet.")}</p>'
+    return _safe(
+        '<div class="card mb-3" id="staff-readers"><div class="card-body">\n'
+        f'      <h2 class="h6">{_("Staff who opened your case")}</h2>\n'
+        f'      <p class="small text-body-secondary">{intro}</p>\n      {table}\n'
+        '    </div></div>')
+
+
+def _files_help() -> str:
+    return _("PDF, PNG, JPEG or plain text: up to %(n)s files of up to %(mb)s MB each.") % {
+        "n": escape(str(settings.ATTACHMENTS_PER_MESSAGE)),
+        "mb": escape(str(settings.ATTACHMENT_MAX_MB))}
+
+
+def _csrf(context) -> str:
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":  # noqa: S105 (Django's stand-in, no secret)
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+
+
+def message_fields(suffix: str) -> str:
+    """templates/contracts/_message_fields.html, for a form built in Python."""
+    return (
+        f'<div class="mb-3"><label for="id_body{suffix}" class="form-label">{_("Message")}'
+        f'</label>\n  <textarea name="body" rows="3" maxlength="10000" class="form-control" '
+        f'id="id_body{suffix}" placeholder="{_("Write to the other party…")}"></textarea>'
+        f'</div>\n<div class="mb-3"><label for="id_files{suffix}" class="form-label">'
+        f'{_("Attachments")}</label>\n  <input type="file" name="files" class="form-control" '
+        f'multiple id="id_files{suffix}" aria-describedby="id_files_help{suffix}">\n'
+        f'  <div id="id_files_help{suffix}" class="form-text">{_files_help()}</div></div>')
+
+
+@register.simple_tag(takes_context=True)
+def evidence_card(context):
+    """The dispute's evidence (rendered rows, cached: a file never changes) and, while the
+    case accepts it, the form to add more."""
+    dispute = context["dispute"]
+    rows = "\n      ".join(dispute.evidence_rows) or (
+        f'<li class="text-body-secondary">{_("No evidence yet.")}</li>')
+    if context["can_add_evidence"]:
+        action = reverse("disputes:dispute_message", args=[dispute.pk])
+        form = (
+            f'<form method="post" action="{action}" enctype="multipart/form-data" '
+            f'id="evidence-form" data-once>{_csrf(context)}\n'
+            '        <input type="hidden" name="kind" value="evidence">\n'
+            f'        <div class="mb-3"><label for="id_note" class="form-label">'
+            f'{_("What this shows")}</label><textarea name="note" rows="2" maxlength="5000" '
+            'class="form-control" id="id_note" required></textarea></div>\n'
+            f'        <div class="mb-3"><label for="id_evidence_files" class="form-label">'
+            f'{_("Evidence files")}</label><input type="file" name="files" '
+            'class="form-control" multiple required id="id_evidence_files"><div '
+            f'class="form-text">{_files_help()}</div></div>\n'
+            '        <button class="btn btn-outline-primary" type="submit"><i class="bi '
+            f'bi-upload"></i> {_("Add evidence")}</button>\n      </form>')
+    else:
+        form = (f'<p class="small text-body-secondary mb-0">'
+                f'{_("Evidence is accepted until the case leaves mediation.")}</p>')
+    return _safe(
+        '<div class="card mb-3" id="evidence"><div class="card-body">\n'
+        f'      <h2 class="h5">{_("Evidence")}</h2>\n      <ul class="list-unstyled">\n      '
+        f'{rows}\n      </ul>\n      {form}\n    </div></div>')
+
+
+@register.simple_tag(takes_context=True)
+def case_thread(context, conversation, contract, post_to: str, form_id: str, send: str):
+    """A case's conversation (disputes.conversation) and, when `post_to` is given, the form
+    to write in it."""
+    if conversation:
+        entries = conversation_entries(context, conversation, contract)
+    else:
+        entries = f'<li>{_("Nothing yet.")}</li>'
+    form = ""
+    if post_to:
+        form = (f'\n      <form method="post" action="{post_to}" enctype="multipart/form-data" '
+                f'id="{form_id}" data-once>{_csrf(context)}\n        {message_fields("_case")}'
+                '<button class="btn btn-outline-primary" type="submit"><i class="bi '
+                f'bi-send"></i> {send}</button>\n      </form>')
+    return _safe(f'<ol class="timeline conversation" id="conversation">\n  {entries}\n</ol>'
+                 f'{form}')
