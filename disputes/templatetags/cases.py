@@ -8,12 +8,13 @@ stepper are live); only the conversation's entries come rendered from the page c
 written as `{% translate %}` literals are not (the template did not escape them either).
 """
 
+import re
 from html import escape
 
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
@@ -23,6 +24,7 @@ from marketplace.kernel.links import row_link
 from marketplace.kernel.templatetags.marketplace import (
     BADGE_COLOURS,
     answer,
+    choice_label,
     clause_link,
     deadline,
     moment,
@@ -38,6 +40,36 @@ STEP_ICONS = {
     "skipped": '<i class="bi bi-dash-circle" aria-hidden="true"></i>',
 }
 OTHER_STEP_ICON = '<i class="bi bi-circle" aria-hidden="true"></i>'
+
+
+_ROUTES: dict = {}
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def link(name: str, *args) -> str:
+    """`reverse(name, args=args)` for ids and slugs, from the route's path reversed once per
+    process (and script prefix) with stand-ins: a reverse costs more than a row."""
+    kinds = tuple(type(arg) is int for arg in args)
+    key = (name, kinds, get_script_prefix())
+    pieces = _ROUTES.get(key)
+    if pieces is None:
+        stand_ins = [f"{987654321000 + i}" if is_int else f"zqstandin{i}zq"
+                     for i, is_int in enumerate(kinds)]
+        rest = reverse(name, args=stand_ins)
+        pieces = []
+        for stand_in in stand_ins:
+            before, found, rest = rest.partition(stand_in)
+            if not found:
+                raise ValueError(f"{name}: {stand_in} is not part of the path")
+            pieces.append(before)
+        pieces.append(rest)
+        _ROUTES[key] = pieces
+    out = [pieces[0]]
+    for arg, piece in zip(args, pieces[1:], strict=True):
+        if type(arg) is not int and not _SLUG.fullmatch(arg):
+            return reverse(name, args=args)
+        out += [str(arg), piece]
+    return "".join(out)
 
 
 def _safe(html: str):
@@ -81,15 +113,18 @@ def conversation_entries(context, entries, contract=None):
 def case_stepper(steps):
     """The case's path (disputes.stepper) as the stepper's list."""
     items = []
+    words = {}
     for step in steps:
         status = escape(step.status)
+        if step.status not in words:
+            words[step.status] = escape(step.status_words)
         detail = f": {escape(str(step.detail))}" if step.detail else ""
         current = ' aria-current="step"' if step.status == "current" else ""
         items.append(
             f'<li class="{status}" data-step-status="{status}"{current}>'
             f'{STEP_ICONS.get(step.status, OTHER_STEP_ICON)} '
             f'<span class="step-label">{escape(str(step.label))}</span>\n    '
-            f'<span class="step-status">{escape(step.status_words)}{detail}</span></li>')
+            f'<span class="step-status">{words[step.status]}{detail}</span></li>')
     return _safe(f'<ol class="stepper mb-4" aria-label="{_("The path of this case")}"'
                  f' id="stepper">\n  {"".join(items)}\n</ol>')
 
@@ -120,7 +155,7 @@ def offer_rows(dispute, offers):
             f'<div class="border-bottom py-2" id="offer-{int(offer.pk)}">\n'
             f'          <div class="small text-body-secondary">{moment(offer.created_at)} · '
             f'{escape(offer.made_by.display_name)} · '
-            f'{badge(offer.state, offer.get_state_display())}</div>\n'
+            f'{badge(offer.state, choice_label(offer, "state"))}</div>\n'
             f'          <div>{outcome(offer, escrow)}</div>\n'
             f'          {message}\n          {"".join(buttons)}\n        </div>')
     return _safe("\n      ".join(out))
@@ -190,7 +225,7 @@ def _clause(citation) -> str:
 
 def _buttons(route: str, pk: int, actions, css: str = "btn") -> str:
     return "".join(
-        f'<a class="{css} btn-{escape(action.style)}" href="{reverse(route, args=[pk, action.name])}"'
+        f'<a class="{css} btn-{escape(action.style)}" href="{link(route, pk, action.name)}"'
         f' data-action="{escape(action.name)}">{escape(str(action.label))}</a>'
         for action in actions)
 
@@ -208,20 +243,20 @@ def room_header(context):
             '<div class="alert alert-info" id="staff-reading">'
             + _("You are reading this dispute as staff; your visit is logged and the parties "
                 "see it. Case work happens in the console.")
-            + f' <a class="alert-link" href="{reverse("admin:disputes_dispute_change", args=[dispute.pk])}">'
+            + f' <a class="alert-link" href="{link("admin:disputes_dispute_change", dispute.pk)}">'
             + _("Open the case in the console") + "</a></div>")
     return _safe(
         '<nav aria-label="breadcrumb"><ol class="breadcrumb"><li class="breadcrumb-item">'
-        f'<a href="{escape(contract.get_absolute_url())}">{title}</a></li>'
+        f'<a href="{link("contracts:detail", contract.pk)}">{title}</a></li>'
         '<li class="breadcrumb-item">'
-        f'<a href="{reverse("disputes:cancellation", args=[dispute.cancellation_request_id])}">'
+        f'<a href="{link("disputes:cancellation", dispute.cancellation_request_id)}">'
         f'{_("Cancellation request")}</a></li><li class="breadcrumb-item active" '
         f'aria-current="page">{dispute_word}</li></ol></nav>\n'
         '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-2">\n'
         f'  <div>\n    <h1 class="h3 mb-1">{dispute_word} #{int(dispute.pk)} '
         f'<small class="text-body-secondary">{title}</small></h1>\n'
-        f'    <div>{badge(dispute.state, dispute.get_state_display())} <span class="small '
-        f'text-body-secondary ms-2">{escape(str(dispute.get_kind_display()))}</span></div>\n'
+        f'    <div>{badge(dispute.state, choice_label(dispute, "state"))} <span class="small '
+        f'text-body-secondary ms-2">{escape(str(choice_label(dispute, "kind")))}</span></div>\n'
         '  </div>\n  <div class="d-flex flex-wrap gap-2" id="actions">\n    '
         f'{_buttons("disputes:dispute_action", dispute.pk, context["actions"])}\n  </div>\n'
         f'</div>\n{staff}')
@@ -319,7 +354,7 @@ def evidence_card(context):
     rows = "\n      ".join(dispute.evidence_rows) or (
         f'<li class="text-body-secondary">{_("No evidence yet.")}</li>')
     if context["can_add_evidence"]:
-        action = reverse("disputes:dispute_message", args=[dispute.pk])
+        action = link("disputes:dispute_message", dispute.pk)
         form = (
             f'<form method="post" action="{action}" enctype="multipart/form-data" '
             f'id="evidence-form" data-once>{_csrf(context)}\n'

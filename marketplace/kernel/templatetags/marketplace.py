@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.kernel.clauses import cited_clause
 from marketplace.kernel.mail.queue import queue_status
@@ -108,6 +108,22 @@ def outcome(item, escrow=None):
     return mark_safe(outcomes()(item, escrow))  # noqa: S308 (escaped in outcomes())
 
 
+_CHOICE_LABELS: dict = {}
+
+
+def choice_label(obj, field: str) -> str:
+    """`obj.get_<field>_display()` from the field's choices translated once per language
+    (Django rebuilds the choices' dict at every call, a hundred calls or more each)."""
+    key = (type(obj), field, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {
+            value: str(label)
+            for value, label in type(obj)._meta.get_field(field).flatchoices}
+    value = getattr(obj, field)
+    return labels.get(value, value)
+
+
 def outcomes():
     """`outcome` for many items: its words translated once. Returns a function of an item
     (an offer, a proposal, a decision) and the escrow, giving escaped HTML."""
@@ -122,7 +138,7 @@ def outcomes():
         fault = faults.get(item.fault)
         if fault is None:
             fault = faults[item.fault] = (
-                f" · {fault_word}: {escape(str(item.get_fault_display()).lower())}")
+                f" · {fault_word}: {escape(str(choice_label(item, 'fault')).lower())}")
         if item.outcome == "continue":
             return continues + fault
         amount = item.amount_to_freelancer_cents
