@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.kernel.links import row_link
+from marketplace.kernel.money import format_money, platform_fee
 from marketplace.kernel.templatetags.marketplace import (
     BADGE_COLOURS,
     answer,
@@ -393,3 +395,113 @@ def case_thread(context, conversation, contract, post_to: str, form_id: str, sen
                 f'bi-send"></i> {send}</button>\n      </form>')
     return _safe(f'<ol class="timeline conversation" id="conversation">\n  {entries}\n</ol>'
                  f'{form}')
+
+
+# --- the cancellation request page's blocks (live: turn, deadline, terms; nothing cached) --
+
+@register.simple_tag(takes_context=True)
+def request_header(context):
+    """The request page's breadcrumb, title, state, reason and the viewer's buttons."""
+    case, contract = context["case"], context["contract"]
+    title = _("%(who)s asked to end the contract") % {
+        "who": escape(case.initiator.display_name)}
+    return _safe(
+        '<nav aria-label="breadcrumb"><ol class="breadcrumb"><li class="breadcrumb-item">'
+        f'<a href="{link("contracts:detail", contract.pk)}">{escape(contract.title)}</a></li>'
+        '<li class="breadcrumb-item active" aria-current="page">'
+        f'{_("Cancellation request")}</li></ol></nav>\n'
+        '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-2">\n'
+        f'  <div>\n    <h1 class="h3 mb-1">{title}</h1>\n'
+        f'    <div>{badge(case.state, choice_label(case, "state"))} <span class="small '
+        f'text-body-secondary ms-2">{_("Reason")}: {escape(str(case.reason_label))}</span>'
+        '</div>\n  </div>\n  <div class="d-flex flex-wrap gap-2" id="actions">\n    '
+        f'{_buttons("disputes:cancellation_action", case.pk, context["actions"])}\n  </div>\n'
+        '</div>')
+
+
+@register.simple_tag(takes_context=True)
+def request_turn(context):
+    """Whose turn it is, the deadline and what silence would do (open or denied only)."""
+    case = context["case"]
+    if case.state not in ("open", "denied"):
+        return ""
+    my_turn = context["my_turn"]
+    if my_turn:
+        turn = f'<strong>{_("It is your turn.")}</strong>'
+    else:
+        turn = _("Waiting for %(who)s.") % {"who": escape(case.turn_user.display_name)}
+    if case.state == "open":
+        timeout_cents = case.timeout_amount_cents
+        silent = _("If %(who)s does not answer by then, the terms on the table apply: %(to)s "
+                   "to the freelancer, %(back)s back to the client.") % {
+            "who": escape(case.turn_user.display_name),
+            "to": escape(format_money(timeout_cents)),
+            "back": escape(format_money(int(case.escrow_cents or 0) - int(timeout_cents or 0)))}
+        if timeout_cents < case.amount_to_freelancer_cents:
+            silent += " " + _(
+                "(The terms give the freelancer %(asked)s, but by timeout a freelancer receives "
+                "at most the %(submitted)s of submitted work.)") % {
+                "asked": escape(format_money(case.amount_to_freelancer_cents)),
+                "submitted": escape(format_money(case.submitted_value_cents))}
+        consequence = context.get("timeout_consequence")
+        if consequence:
+            silent += (f'\n    <div id="timeout-consequence">{escape(str(consequence))}'
+                       '</div>')
+        after = f'<div class="small" id="if-silent">{silent}</div>'
+    else:
+        after = ('<div class="small">' + _(
+            "If the freelancer neither disputes nor counter-proposes by then, the request "
+            "lapses and the contract continues.") + "</div>")
+    return _safe(
+        f'<div class="alert {"alert-primary" if my_turn else "alert-secondary"}" id="turn">\n'
+        f'  {turn}\n  {deadline(case.deadline_at, _("Deadline:"))}\n  {after}\n</div>')
+
+
+def terms(escrow: int, amount: int, to_client: int, fault: str) -> str:
+    """templates/disputes/_terms.html, for a block built in Python."""
+    fee = platform_fee(int(amount or 0))
+    receive = _("they receive %(net)s after the %(fee)s fee") % {
+        "net": escape(format_money(int(amount or 0) - fee)), "fee": escape(format_money(fee))}
+    fault_words = (_("the client") if fault == "client" else _("the freelancer")
+                   if fault == "freelancer" else _("nobody (no fault)"))
+    return (
+        '<dl class="row mb-0 terms">\n'
+        f'  <dt class="col-sm-5">{_("In escrow")}</dt><dd class="col-sm-7">'
+        f'{escape(format_money(escrow))}</dd>\n'
+        f'  <dt class="col-sm-5">{_("To the freelancer")}</dt><dd class="col-sm-7" '
+        f'data-terms-freelancer="{escape(str(amount))}">{escape(format_money(amount))} '
+        f'<span class="small text-body-secondary">{receive}</span></dd>\n'
+        f'  <dt class="col-sm-5">{_("Back to the client")}</dt><dd class="col-sm-7" '
+        f'data-terms-client>{escape(format_money(to_client))}</dd>\n'
+        f'  <dt class="col-sm-5">{_("Fault")}</dt><dd class="col-sm-7" '
+        f'data-terms-fault="{escape(str(fault))}">{fault_words}</dd>\n</dl>')
+
+
+@register.simple_tag(takes_context=True)
+def request_terms(context):
+    """The terms on the table (or, once it became a dispute, the terms it opened with)."""
+    case = context["case"]
+    closed = case.is_closed
+    if closed:
+        dispute = getattr(case, "dispute", None)  # None: it never became one
+        if not (dispute and dispute.is_open):
+            return ""
+    heading = _("Terms when the dispute opened") if closed else _("Terms on the table")
+    left = ""
+    if not closed:
+        n = context["counters_left"]
+        left = (
+            '\n      <p class="small text-body-secondary mt-2 mb-0">'
+            + ngettext("You have %(n)s counter-proposal left.",
+                       "You have %(n)s counter-proposals left.", n) % {"n": escape(str(n))}
+            + " " + _("Submitted work is worth %(v)s (the most a freelancer receives by "
+                      "timeout).") % {"v": escape(format_money(case.submitted_value_cents))}
+            + "</p>")
+    proposed = _("Proposed by %(who)s") % {"who": escape(case.proposed_by.display_name)}
+    return _safe(
+        '<div class="card mb-3" id="terms"><div class="card-body">\n'
+        f'      <h2 class="h5">{heading}</h2>\n'
+        f'      <p class="small text-body-secondary mb-2">{proposed}</p>\n      '
+        + terms(case.escrow_cents, case.amount_to_freelancer_cents, case.to_client_cents,
+                case.fault)
+        + f'{left}\n    </div></div>')
