@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from conftest import login
 from contracts.models import ContractState, Milestone
 from contracts.services.offers import (
     MilestoneInput,
@@ -19,6 +20,7 @@ from contracts.tests.factories import make_offer
 from marketplace.kernel.errors import DomainError
 from marketplace.kernel.models import Event, Notification
 from marketplace.tests.factories import ClientFactory, FreelancerFactory
+from marketplace.tests.mail import follow_open_link, open_links
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ def last_event(contract) -> Event:
 
 
 def test_offer_create_makes_contract_milestones_event_and_mails_the_freelancer(
-    client_user, freelancer, mailoutbox, django_capture_on_commit_callbacks
+    client, client_user, freelancer, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         contract = offer_create(
@@ -48,10 +50,15 @@ def test_offer_create_makes_contract_milestones_event_and_mails_the_freelancer(
     assert (event.seq, event.kind, event.actor, event.to_state) == (1, "offer.made", client_user, "offered")
     assert "$1,000.50" in event.text
     assert event.data["total_cents"] == 100_050
-    assert Notification.objects.filter(user=freelancer, contract=contract).count() == 1
+    [notice] = Notification.objects.filter(user=freelancer, contract=contract)
     assert [m.to for m in mailoutbox] == [[freelancer.email]]
     assert "Shop redesign" in mailoutbox[0].subject
-    assert contract.get_absolute_url() in mailoutbox[0].body
+    # The mail links through the notice's open URL, which lands on the contract (read).
+    [(path, pk)] = open_links(mailoutbox[0].body)
+    assert pk == notice.pk
+    assert follow_open_link(login(client, freelancer), path) == contract.get_absolute_url()
+    notice.refresh_from_db()
+    assert notice.read_at is not None
 
 
 def test_mail_is_not_sent_when_the_transaction_rolls_back(client_user, freelancer, mailoutbox,

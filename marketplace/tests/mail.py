@@ -1,9 +1,10 @@
 """Mail servers for tests: a real SMTP server on loopback (aiosmtpd) that can go down and come
-back, and email backends that refuse or record connections."""
+back, email backends that refuse or record connections, and the notices' links in mails."""
 
 import asyncio
 import email
 import email.policy
+import re
 import socket
 import threading
 
@@ -95,3 +96,19 @@ class RecordingBackend(LocmemBackend):
         # Sending without an explicit open() still talks to the server: count it too.
         self.open()
         return super().send_messages(messages)
+
+
+OPEN_LINK = re.compile(r"http://testserver(/notifications/(\d+)/open/)")
+
+
+def open_links(text: str) -> list[tuple[str, int]]:
+    """Each notice's link in a mail's text or HTML: (its path, the notice's id). Mails link a
+    notice through its open URL, absolute on SITE_URL (the test settings' http://testserver)."""
+    return [(path, int(pk)) for path, pk in OPEN_LINK.findall(text)]
+
+
+def follow_open_link(client, path: str) -> str:
+    """Where opening a notice's link lands its (signed-in) recipient."""
+    response = client.get(path)
+    assert response.status_code == 302, response.status_code
+    return response.url

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task_backends
 from django_tasks_db.models import DBTaskResult
@@ -26,6 +27,7 @@ from marketplace.kernel.models import (
 )
 from marketplace.kernel.services.notifications import notify
 from marketplace.tests.factories import ClientFactory, StaffFactory
+from marketplace.tests.mail import follow_open_link, open_links
 from marketplace.tests.tasks import PLAIN_TASKS, run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -53,13 +55,18 @@ def test_a_notice_is_mailed_after_its_commit_readable_in_the_recipients_zone(
     assert mail.to == [freelancer.email]
     deadline = timezone.localtime(request.deadline_at, timezone.get_fixed_timezone(9 * 60))
     shown = f"{deadline:%H:%M} (Asia/Tokyo)"
-    link = f"http://testserver{request.get_absolute_url()}"
+    # The action link is the notice's open URL, absolute: it marks the notice read and goes on
+    # to the request's page.
+    opening = reverse("notifications_open", args=[delivery.notification_id])
     [(html, kind)] = mail.alternatives
     assert kind == "text/html"
     for part in (mail.body, html):
-        assert shown in part and link in part
+        assert shown in part and f"http://testserver{opening}" in part
+        assert open_links(part) == [(opening, delivery.notification_id)]
         assert "party to the contract" in part and "/accounts/profile/" in part
     assert "<a href" not in mail.body and "<a href" in html
+    assert follow_open_link(login(Client(), freelancer), opening) == request.get_absolute_url()
+    assert Notification.objects.get(pk=delivery.notification_id).read_at is not None
 
 
 def test_a_rolled_back_transaction_leaves_no_task_and_sends_no_mail(mailoutbox):
@@ -196,7 +203,18 @@ def test_urgent_notices_go_at_once_and_the_rest_in_one_daily_digest(
     digest = mailoutbox[1]
     assert digest.subject == "[Marketplace] Your daily digest: 2 notices"
     assert "Bob left feedback." in digest.body and "Dave applied to your job." in digest.body
-    assert "http://testserver/b/" in digest.body and "daily digest" in digest.body
+    assert "daily digest" in digest.body
+    # Each item links through its own notice's open URL, which lands on that notice's page.
+    [(html, _kind)] = digest.alternatives
+    items = list(Notification.objects.filter(digest__isnull=False).order_by("created_at", "pk"))
+    assert [n.url for n in items] == ["/a/", "/b/"]
+    for part in (digest.body, html):
+        assert [pk for _path, pk in open_links(part)] == [n.pk for n in items]
+    browser = login(Client(), client_user)
+    for path, pk in open_links(digest.body):
+        assert follow_open_link(browser, path) == Notification.objects.get(pk=pk).url
+    assert not Notification.objects.filter(user=client_user, read_at__isnull=True,
+                                            urgent=False).exists()
     assert not Notification.objects.filter(digest_pending=True).exists()
 
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 from conftest import login
 from contracts.tests.factories import make_active_contract
 from marketplace.kernel.models import Notification
-from marketplace.kernel.services.notifications import safe_target
+from marketplace.kernel.services.notifications import notify, safe_target
+from marketplace.tests.mail import open_links
 
 pytestmark = pytest.mark.django_db
+PASSWORD = "pw-for-tests-1"  # the factories' password
 
 
 def notice(user, text, *, url="/contracts/", contract=None, minutes_ago=0, read=False):
@@ -174,3 +176,31 @@ def test_the_grouped_list_reads_in_a_fixed_number_of_queries(client, client_user
         assert client.get(reverse("notifications")).status_code == 200
     # Session, user, the page's count and rows (with their contracts), the unread badge.
     assert len(ctx.captured_queries) <= 5
+
+
+def test_a_mailed_notice_opened_signed_out_signs_in_then_lands_on_its_page_read(
+        client, freelancer, mailoutbox, django_capture_on_commit_callbacks):
+    contract = make_active_contract(freelancer=freelancer)
+    Notification.objects.filter(user=freelancer).update(read_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=freelancer, text="Alice sent a message.", contract=contract,
+               url=contract.get_absolute_url() + "#thread")
+    [mail] = [m for m in mailoutbox if "Alice sent a message." in m.body]
+    [(path, pk)] = open_links(mail.body)
+    notice = Notification.objects.get(pk=pk)
+    assert notice.user == freelancer and notice.read_at is None
+
+    response = client.get(path)  # signed out: to the sign-in page, coming back here after
+    assert response.status_code == 302
+    assert response.url == f"{reverse('account_login')}?next={path}"
+    notice.refresh_from_db()
+    assert notice.read_at is None  # nobody read it yet
+
+    response = client.post(response.url, {"login": freelancer.username,
+                                          "password": PASSWORD, "next": path},
+                           follow=True)
+    assert [url for url, _status in response.redirect_chain] == [path, notice.url]
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == contract.get_absolute_url()
+    notice.refresh_from_db()
+    assert notice.read_at is not None

@@ -5,7 +5,8 @@ width (390 px) and a laptop's (1280 px).
 One browser; each person signs in once in a context of their own and visits their pages.
 On each page, at each width: axe-core runs (its script is injected; the test browser alone
 bypasses the site's CSP for it) and every serious or critical violation is collected, and the
-page must not scroll sideways (`scrollWidth > innerWidth`). The test fails at the end with
+page must not scroll sideways (`scrollWidth > innerWidth`); the first few Tab stops must show
+the focus (an outline or a focus ring). The test fails at the end with
 the full list (rule, page, element). `test_every_url_pattern_is_swept` fails when a URL
 pattern is neither in the page list nor in the reasoned exclusions below, so a new page is
 swept from the day it exists.
@@ -399,10 +400,27 @@ WIDEST = """() => {
 }"""
 
 
+# Whether the focused element shows where the focus is: an outline or a focus ring (Bootstrap
+# draws its rings on controls with box-shadow).
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const ring = style.boxShadow && style.boxShadow !== "none";
+  if (outline || ring) return "";
+  return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.classList.length ? "." + [...el.classList].join(".") : "")
+    + " " + JSON.stringify((el.textContent || el.value || "").trim().slice(0, 40));
+}"""
+FOCUS_STEPS = 4  # the first few stops of Tab on each page: the skip link, the navigation, …
+
+
 @dataclass
 class Findings:
     violations: dict = field(default_factory=dict)  # (rule, url) -> set of targets
     overflow: list = field(default_factory=list)
+    unseen_focus: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     pages: int = 0
 
@@ -421,6 +439,11 @@ class Findings:
                 key = (v["id"], v["impact"], v["help"], f"{who} {url}")
                 self.violations.setdefault(key, set()).update(
                     f"{t} @{width}" for t in v["targets"])
+        for _step in range(FOCUS_STEPS):
+            page.keyboard.press("Tab")
+            unseen = page.evaluate(FOCUS_SHOWN)
+            if unseen:
+                self.unseen_focus.append(f"{who} {url}: {unseen}")
 
     def report(self) -> str:
         lines = []
@@ -430,6 +453,9 @@ class Findings:
         if self.overflow:
             lines.append("Pages that scroll sideways:")
             lines.extend(f"    {o}" for o in self.overflow)
+        if self.unseen_focus:
+            lines.append("Focus not shown (no outline or ring) on:")
+            lines.extend(f"    {u}" for u in self.unseen_focus)
         if self.errors:
             lines.append("Pages that did not open:")
             lines.extend(f"    {e}" for e in self.errors)

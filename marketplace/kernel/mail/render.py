@@ -1,5 +1,10 @@
 """What a notification mail says: plain text and HTML from templates, in the recipient's
-time zone, with the action link and a footer saying why it was sent."""
+time zone, with the action link and a footer saying why it was sent.
+
+Each notice's link is its open URL (kernel.views.notification_open_view), absolute: following
+it marks the notice read and redirects to its page, as opening it from the list does (a
+signed-out recipient signs in first and lands there). A digest links each notice through
+its own."""
 
 import zoneinfo
 
@@ -12,6 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from marketplace.kernel.links import row_link
 from marketplace.kernel.models import EmailFrequency, MailDelivery, Notification
 
 SUBJECT_PREFIX = "[Marketplace] "
@@ -30,11 +36,12 @@ def build_message(delivery: MailDelivery) -> EmailMultiAlternatives | None:
     if not notices:
         return None
     zone = _zone_of(user)
+    open_link = row_link("notifications_open")
     with timezone.override(zone):
         context = {
             "name": user.get_full_name() or user.username,
             "digest": delivery.notification_id is None,
-            "notices": [_notice(n, zone) for n in notices],
+            "notices": [_notice(n, zone, open_link) for n in notices],
             "why": _why(user, notices),
             "settings_link": settings.SITE_URL + reverse("profile_settings"),
             "site_url": settings.SITE_URL,
@@ -80,10 +87,11 @@ def format_deadline(when, zone: zoneinfo.ZoneInfo) -> str:
     return f"{date_format(local, 'l j F Y, H:i')} ({zone.key})"
 
 
-def _notice(notification: Notification, zone) -> dict:
+def _notice(notification: Notification, zone, open_link) -> dict:
     return {
         "text": notification.text,
-        "link": settings.SITE_URL + (notification.url or "/"),
+        # Through the notice's open URL, so reading it from the mail marks it read too.
+        "link": settings.SITE_URL + open_link(notification.pk),
         "deadline": format_deadline(notification.deadline_at, zone)
         if notification.deadline_at else "",
         "urgent": notification.urgent,
