@@ -138,6 +138,7 @@ def offer_rows(dispute, offers):
     if not offers:
         return _safe(f'<p class="text-body-secondary mb-0">{_("No offers yet.")}</p>')
     outcome = outcomes()
+    moment_of = moments()
     escrow = dispute.case_escrow_cents
     links = {}
     out = []
@@ -155,12 +156,26 @@ def offer_rows(dispute, offers):
                    if offer.message else "")
         out.append(
             f'<div class="border-bottom py-2" id="offer-{int(offer.pk)}">\n'
-            f'          <div class="small text-body-secondary">{moment(offer.created_at)} · '
+            f'          <div class="small text-body-secondary">{moment_of(offer.created_at)} · '
             f'{escape(offer.made_by.display_name)} · '
             f'{badge(offer.state, choice_label(offer, "state"))}</div>\n'
             f'          <div>{outcome(offer, escrow)}</div>\n'
             f'          {message}\n          {"".join(buttons)}\n        </div>')
     return _safe("\n      ".join(out))
+
+
+def moments():
+    """`moment` (kernel.templatetags.marketplace) for many rows: the viewer's time zone and
+    the month names looked up once, not per row. Returns escaped text."""
+    zone = timezone.get_current_timezone()
+    months = {number: escape(str(name).title()) for number, name in MONTHS_3.items()}
+
+    def moment_of(value) -> str:
+        if not value:
+            return ""
+        local = value.astimezone(zone)
+        return f"{local.day} {months[local.month]} {local.year}, {local:%H:%M}"
+    return moment_of
 
 
 def _day(value) -> str:
