@@ -18,8 +18,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money, platform_fee
@@ -135,8 +135,11 @@ def case_stepper(steps):
 def offer_rows(dispute, offers):
     """The dispute room's offers: when, by whom, their state, terms and message, and the
     buttons the viewer may use on each (`offer.actions`, set by the view)."""
+    head = ('<div class="card mb-3" id="offers"><div class="card-body">\n'
+            f'      <h2 class="h5">{_("Offers")}</h2>\n      ')
     if not offers:
-        return _safe(f'<p class="text-body-secondary mb-0">{_("No offers yet.")}</p>')
+        return _safe(f'{head}<p class="text-body-secondary mb-0">{_("No offers yet.")}</p>'
+                     '\n    </div></div>')
     outcome = outcomes()
     moment_of = moments()
     escrow = dispute.case_escrow_cents
@@ -161,14 +164,28 @@ def offer_rows(dispute, offers):
             f'{badge(offer.state, choice_label(offer, "state"))}</div>\n'
             f'          <div>{outcome(offer, escrow)}</div>\n'
             f'          {message}\n          {"".join(buttons)}\n        </div>')
-    return _safe("\n      ".join(out))
+    return _safe(head + "\n      ".join(out) + "\n    </div></div>")
+
+
+_MONTHS: dict[str, dict[int, str]] = {}
+
+
+def _month_names() -> dict[int, str]:
+    """The months' short names (as `date:"M"`, escaped) in the current language, translated
+    once per process."""
+    language = get_language()
+    months = _MONTHS.get(language)
+    if months is None:
+        months = _MONTHS[language] = {
+            number: escape(str(name).title()) for number, name in MONTHS_3.items()}
+    return months
 
 
 def moments():
     """`moment` (kernel.templatetags.marketplace) for many rows: the viewer's time zone and
     the month names looked up once, not per row. Returns escaped text."""
     zone = timezone.get_current_timezone()
-    months = {number: escape(str(name).title()) for number, name in MONTHS_3.items()}
+    months = _month_names()
 
     def moment_of(value) -> str:
         if not value:
@@ -181,7 +198,7 @@ def moments():
 def _day(value) -> str:
     """`value|date:"j M Y"` in the viewer's time zone."""
     local = timezone.localtime(value)
-    return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year}"
+    return f"{local.day} {_month_names()[local.month]} {local.year}"
 
 
 @register.simple_tag
@@ -394,8 +411,7 @@ def evidence_card(context):
         f'{rows}\n      </ul>\n      {form}\n    </div></div>')
 
 
-@register.simple_tag(takes_context=True)
-def case_thread(context, conversation, contract, post_to: str, form_id: str, send: str):
+def _thread(context, conversation, contract, post_to: str, form_id: str, send: str) -> str:
     """A case's conversation (disputes.conversation) and, when `post_to` is given, the form
     to write in it."""
     if conversation:
@@ -408,8 +424,39 @@ def case_thread(context, conversation, contract, post_to: str, form_id: str, sen
                 f'id="{form_id}" data-once>{_csrf(context)}\n        {message_fields("_case")}'
                 '<button class="btn btn-outline-primary" type="submit"><i class="bi '
                 f'bi-send"></i> {send}</button>\n      </form>')
-    return _safe(f'<ol class="timeline conversation" id="conversation">\n  {entries}\n</ol>'
-                 f'{form}')
+    return f'<ol class="timeline conversation" id="conversation">\n  {entries}\n</ol>{form}'
+
+
+@register.simple_tag(takes_context=True)
+def room_thread(context):
+    """The dispute room's whole case, and the form to write in it (a party, while open)."""
+    dispute = context["dispute"]
+    post_to = link("disputes:dispute_message", dispute.pk) if context["can_message"] else ""
+    intro = _("The cancellation request and its dialogue first, then the dispute: every "
+              "message, offer, proposal, answer and automatic step, in order.")
+    return _safe(
+        '<div class="card mb-3" id="case-thread"><div class="card-body">\n'
+        f'      <h2 class="h5">{_("The whole case")}</h2>\n'
+        f'      <p class="small text-body-secondary">{intro}</p>\n      '
+        + _thread(context, dispute.conversation, context["contract"], post_to,
+                  "dispute-message-form", _("Send"))
+        + "\n    </div></div>")
+
+
+@register.simple_tag(takes_context=True)
+def request_thread(context):
+    """The request page's conversation, and the form to write in it (while it is open)."""
+    case = context["case"]
+    post_to = "" if case.is_closed else link("disputes:cancellation_message", case.pk)
+    intro = _("Everything that happened in this case, in order: requests and "
+              "counter-proposals, answers, messages and what the system did.")
+    return _safe(
+        '<div class="card" id="dialogue"><div class="card-body">\n'
+        f'      <h2 class="h5">{_("The conversation")}</h2>\n'
+        f'      <p class="small text-body-secondary">{intro}</p>\n      '
+        + _thread(context, case.conversation, context["contract"], post_to,
+                  "case-message-form", _("Send message"))
+        + "\n    </div></div>")
 
 
 # --- the cancellation request page's blocks (live: turn, deadline, terms; nothing cached) --
