@@ -59,8 +59,15 @@ def subjects():
         client = User.objects.get(pk=cursor.fetchone()[0])
     famous = (User.objects.filter(role="freelancer", reputation__score__isnull=False)
               .order_by("-reputation__rating_count", "pk").first())
+    from contracts.models import Contract
+
+    disputed = Contract.objects.filter(client=client, title="Disputed work").order_by("pk").first()
+    busiest = client.contracts_as_client.order_by("pk").values_list("pk", flat=True).first()
     return client, {
         "bare view": "/bench/bare/",
+        "dashboard": "/",
+        "contract page": f"/contracts/{disputed.pk if disputed else busiest}/",
+        "contract page (20 events)": f"/contracts/{busiest}/",
         "wallet": "/wallet/",
         "wallet page 2": "/wallet/?page=2",
         "contracts list": "/contracts/",

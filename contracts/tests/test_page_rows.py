@@ -13,7 +13,7 @@ from contracts.services.messages import message_post
 from contracts.tests.factories import make_active_contract
 from marketplace.kernel.models import User
 from marketplace.tests.factories import ClientFactory, FreelancerFactory, MediatorFactory
-from marketplace.tests.pagecache import POISON, poison_rows
+from marketplace.tests.pagecache import POISON, element, poison_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,20 @@ def test_a_hidden_message_is_in_the_key(page):
     assert POISON not in thread and "Hidden by a mediator: Insulting wording." in thread
     assert "Here is the first draft." not in thread and "draft.pdf" not in thread
     assert "Hidden by a mediator: Insulting wording." in timeline
+
+
+def test_the_timeline_block_names_every_event(page):
+    """The timeline is one cached block whose key names each event's key: an event
+    recorded since gives a new block, with the new event rendered and the others from
+    their own cached rows."""
+    contract, message, get = page
+    get()
+    assert poison_rows() >= 3  # the message, the events, the timeline's block
+    _thread, timeline = rows(get(), message)
+    assert timeline.count(POISON) == 1  # the whole block, served as one entry
+    message_post(actor=contract.client, contract=contract, body="A second question.")
+    contract.refresh_from_db()
+    _thread, timeline = rows(get(), message)
+    newest = element(timeline, f"event-{contract.record_head_seq}")
+    assert POISON not in newest and "Carla C" in newest
+    assert POISON in timeline  # the older events: their rows, still cached

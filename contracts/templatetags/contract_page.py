@@ -1,0 +1,169 @@
+"""The contract page's live parts, built in Python: its action buttons, its money, its
+milestones and the frame of each thread message.
+
+Every contract page shows these, and as templates (a `{% translate %}`, a `{% url %}`, a
+`{% state_badge %}` and a few filters per milestone and per button) they cost more than the
+rest of the page. Nothing here is cached: buttons, deadlines, countdowns and states are
+live (only the messages' own HTML, from contracts.rows, is). Every text is escaped here;
+translated words are looked up once per page.
+"""
+
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from contracts.models import MilestoneState
+from marketplace.kernel.links import row_link
+from marketplace.kernel.money import format_money
+from marketplace.kernel.templatetags.marketplace import BADGE_COLOURS, deadline
+
+register = template.Library()
+
+DARK_TEXT = {"light", "warning", "info"}
+
+
+def _badge(value: str, label) -> str:
+    colour = BADGE_COLOURS.get(value, "secondary")
+    return (f'<span class="badge text-bg-{colour}{" text-dark" if colour in DARK_TEXT else ""}"'
+            f' data-state="{escape(value)}">{escape(str(label))}</span>')
+
+
+def _money(cents) -> str:
+    return escape(format_money(cents))
+
+
+@register.simple_tag
+def contract_state_badge(contract):
+    """`{% state_badge contract %}`, without format_html."""
+    return mark_safe(_badge(contract.state, contract.get_state_display()))  # noqa: S308
+
+
+@register.simple_tag
+def contract_actions(contract, actions, can_request_cancellation):
+    """The buttons at the top of the page: the contract's actions the viewer may take, the
+    cancellation request, the record."""
+    out = []
+    for action in actions:
+        href = reverse("contracts:action", args=[contract.pk, action.name])
+        out.append(f'<a class="btn btn-{escape(action.style)}" href="{escape(href)}" '
+                       f'data-action="{escape(action.name)}">{escape(str(action.label))}</a>')
+    if can_request_cancellation:
+        out.append(f'<a class="btn btn-outline-secondary" '
+                   f'href="{reverse("disputes:cancellation_new", args=[contract.pk])}" '
+                   f'data-action="request_cancellation">{escape(_("Request cancellation"))}</a>')
+    out.append(f'<a class="btn btn-outline-secondary" '
+               f'href="{reverse("contracts:record", args=[contract.pk])}">'
+               f'<i class="bi bi-journal-text"></i> {escape(_("Record"))}</a>')
+    return mark_safe("\n    ".join(out))  # noqa: S308 (every text escaped above)
+
+
+@register.simple_tag
+def money_cards(money):
+    """The four figures of the contract's money, each with its cents for scripts and tests."""
+    def card(label: str, element_id: str, cents: int, extra: str = "") -> str:
+        return (f'  <div class="col-6 col-md-3"><div class="card h-100"><div class="card-body '
+                f'py-2"><div class="small text-body-secondary">{escape(label)}</div><div '
+                f'class="fs-5" id="{element_id}" data-cents="{int(cents)}">{_money(cents)}</div>'
+                f'{extra}</div></div></div>')
+
+    fees = (f'<div class="small text-body-secondary">{escape(_("after fees of"))} '
+            f'{_money(money["released_fees_cents"])}</div>')
+    return mark_safe("\n".join([  # noqa: S308 (every text escaped above)
+        card(_("In escrow"), "escrow-balance", money["escrow_cents"]),
+        card(_("Paid in by the client"), "client-paid", money["client_paid_cents"]),
+        card(_("Received by the freelancer"), "freelancer-received",
+             money["freelancer_received_cents"], fees),
+        card(_("Returned to the client"), "client-refunded", money["refunded_to_client_cents"]),
+    ]))
+
+
+@register.simple_tag
+def milestone_rows(contract, milestones):
+    """Each milestone as a table row: position, title, what to know (due date, the review's
+    auto-release with its countdown, what was paid), state, amount and the viewer's actions."""
+    if not milestones:
+        return ""
+    labels = {value: escape(str(label)) for value, label in MilestoneState.choices}
+    months = {number: escape(str(name).title()) for number, name in MONTHS_3.items()}
+    words = {
+        "milestone": escape(_("Milestone")), "state": escape(_("State")),
+        "amount": escape(_("Amount")), "due": escape(_("Due")),
+        "paused": escape(_("Review clock paused while the case is open.")),
+    }
+    auto_release = _("Auto-release")
+    paid = _("Paid %(net)s (fee %(fee)s)")
+    settled = _("%(f)s to the freelancer, %(c)s back to the client")
+    links = {}
+    out = []
+    for m in milestones:
+        state = m.state
+        notes = []
+        if m.due_date:
+            due = m.due_date
+            notes.append(f'{words["due"]} {due.day} {months[due.month]} {due.year}')
+        if state == MilestoneState.SUBMITTED:
+            if m.deadline_at:
+                notes.append(deadline(m.deadline_at, auto_release))
+            if m.paused_remaining:
+                notes.append(words["paused"])
+        elif state == MilestoneState.RELEASED:
+            notes.append(paid % {"net": _money(m.paid_to_freelancer_cents),
+                                 "fee": _money(m.fee_cents)})
+        elif state == MilestoneState.SETTLED:
+            notes.append(settled % {"f": _money(m.settled_to_freelancer_cents),
+                                    "c": _money(m.settled_to_client_cents)})
+        buttons = []
+        for action in m.actions:
+            link = links.get(action.name)
+            if link is None:
+                link = links[action.name] = row_link("contracts:milestone_action", contract.pk,
+                                                     after=(action.name,))
+            buttons.append(f'<a class="btn btn-sm btn-{escape(action.style)} ms-1" '
+                           f'href="{escape(link(m.pk))}" data-action="{escape(action.name)}">'
+                           f'{escape(str(action.label))}</a>')
+        colour = BADGE_COLOURS.get(state, "secondary")
+        badge = (f'<span class="badge text-bg-{colour}'
+                 f'{" text-dark" if colour in DARK_TEXT else ""}" data-state="{escape(state)}">'
+                 f'{labels.get(state) or escape(state)}</span>')
+        out.append(
+            f'<tr id="milestone-{int(m.pk)}" data-milestone="{int(m.position)}">\n'
+            f'        <td data-label="#">{int(m.position)}</td>\n'
+            f'        <td data-label="{words["milestone"]}">{escape(m.title)}\n'
+            f'          <div class="small text-body-secondary">\n'
+            f'            {" ".join(notes)}\n'
+            f'          </div>\n        </td>\n'
+            f'        <td data-label="{words["state"]}">{badge}</td>\n'
+            f'        <td class="text-end" data-label="{words["amount"]}">'
+            f'{_money(m.amount_cents)}</td>\n'
+            f'        <td class="text-end text-nowrap">\n          {"".join(buttons)}\n'
+            f'        </td>\n      </tr>')
+    return mark_safe("\n      ".join(out))  # noqa: S308 (every text escaped above)
+
+
+@register.simple_tag
+def thread_messages(contract, user, role):
+    """The thread's latest messages, each its cached HTML (contracts.rows) in a frame that
+    depends on the viewer: whether it is theirs, and a link to report it if it is not."""
+    messages = contract.recent_messages
+    if not messages:
+        empty = _("No messages yet. Questions about the work belong here, where both sides "
+                  "and, if ever needed, a mediator can read them.")
+        return mark_safe(  # noqa: S308 (a translated text, escaped)
+            f'<p class="text-body-secondary" id="thread-empty">{escape(empty)}</p>')
+    report = escape(_("Report"))
+    link = row_link("contracts:message_report", contract.pk)
+    out = []
+    for message in messages:
+        message_id = int(message["id"])
+        mine = message["author_id"] == user.pk
+        frame = (f'<div class="message ps-3 mb-3{" mine" if mine else ""}" '
+                 f'id="message-{message_id}">{message["html"]}')
+        if not mine and not message["hidden_reason"] and role:
+            frame += (f'\n      <div class="small"><a class="link-secondary" '
+                      f'href="{link(message_id)}" data-report="{message_id}">{report}</a></div>')
+        out.append(frame + "</div>")
+    return mark_safe("\n  ".join(out))  # noqa: S308 (rows are our templates' output; escaped)
