@@ -14,9 +14,10 @@ from django import template
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from contracts.models import MilestoneState
+from contracts.models import ContractState, MilestoneState
 from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money
 from marketplace.kernel.templatetags.marketplace import BADGE_COLOURS, deadline
@@ -26,10 +27,26 @@ register = template.Library()
 DARK_TEXT = {"light", "warning", "info"}
 
 
-def _badge(value: str, label) -> str:
+_WORDS: dict = {}
+
+
+def _words_in(language: str) -> dict:
+    """The states' labels and the month names, escaped, in the viewer's language: looked up
+    once per process and language (catalogs do not change while it runs), not per row."""
+    words = _WORDS.get(language)
+    if words is None:
+        words = _WORDS[language] = {
+            "contract": {v: escape(str(label)) for v, label in ContractState.choices},
+            "milestone": {v: escape(str(label)) for v, label in MilestoneState.choices},
+            "months": {n: escape(str(name).title()) for n, name in MONTHS_3.items()},
+        }
+    return words
+
+
+def _badge(value: str, labels: dict) -> str:
     colour = BADGE_COLOURS.get(value, "secondary")
     return (f'<span class="badge text-bg-{colour}{" text-dark" if colour in DARK_TEXT else ""}"'
-            f' data-state="{escape(value)}">{escape(str(label))}</span>')
+            f' data-state="{escape(value)}">{labels.get(value) or escape(value)}</span>')
 
 
 def _money(cents) -> str:
@@ -39,7 +56,8 @@ def _money(cents) -> str:
 @register.simple_tag
 def contract_state_badge(contract):
     """`{% state_badge contract %}`, without format_html."""
-    return mark_safe(_badge(contract.state, contract.get_state_display()))  # noqa: S308
+    labels = _words_in(get_language())["contract"]
+    return mark_safe(_badge(contract.state, labels))  # noqa: S308 (escaped)
 
 
 @register.simple_tag
@@ -87,8 +105,8 @@ def milestone_rows(contract, milestones):
     auto-release with its countdown, what was paid), state, amount and the viewer's actions."""
     if not milestones:
         return ""
-    labels = {value: escape(str(label)) for value, label in MilestoneState.choices}
-    months = {number: escape(str(name).title()) for number, name in MONTHS_3.items()}
+    cached = _words_in(get_language())
+    labels, months = cached["milestone"], cached["months"]
     words = {
         "milestone": escape(_("Milestone")), "state": escape(_("State")),
         "amount": escape(_("Amount")), "due": escape(_("Due")),
@@ -125,10 +143,7 @@ def milestone_rows(contract, milestones):
             buttons.append(f'<a class="btn btn-sm btn-{escape(action.style)} ms-1" '
                            f'href="{escape(link(m.pk))}" data-action="{escape(action.name)}">'
                            f'{escape(str(action.label))}</a>')
-        colour = BADGE_COLOURS.get(state, "secondary")
-        badge = (f'<span class="badge text-bg-{colour}'
-                 f'{" text-dark" if colour in DARK_TEXT else ""}" data-state="{escape(state)}">'
-                 f'{labels.get(state) or escape(state)}</span>')
+        badge = _badge(state, labels)
         out.append(
             f'<tr id="milestone-{int(m.pk)}" data-milestone="{int(m.position)}">\n'
             f'        <td data-label="#">{int(m.position)}</td>\n'
