@@ -54,10 +54,21 @@ def _money(cents) -> str:
 
 
 @register.simple_tag
-def contract_state_badge(contract):
-    """`{% state_badge contract %}`, without format_html."""
+def contract_heading(contract):
+    """The page's heading: the title and number, the state, and both parties' names, each
+    linked to their public profile."""
     labels = _words_in(get_language())["contract"]
-    return mark_safe(_badge(contract.state, labels))  # noqa: S308 (escaped)
+    client, freelancer = contract.client, contract.freelancer
+    client_url = reverse("public_profile", args=[client.username])
+    freelancer_url = reverse("public_profile", args=[freelancer.username])
+    return mark_safe(  # noqa: S308 (every text escaped here)
+        f'<h1 class="h3 mb-1">{escape(contract.title)} <small class="text-body-secondary">'
+        f'#{int(contract.pk)}</small></h1>\n'
+        f'    <div>{_badge(contract.state, labels)}\n'
+        f'      <span class="ms-2 small">{escape(_("Client"))}: <a href="{escape(client_url)}">'
+        f'{escape(client.display_name)}</a>\n'
+        f'      · {escape(_("Freelancer"))}: <a href="{escape(freelancer_url)}">'
+        f'{escape(freelancer.display_name)}</a></span>\n    </div>')
 
 
 @register.simple_tag
