@@ -158,7 +158,8 @@ def contract_page(user, contract_id: int) -> Contract:
     messages.reverse()
     for message in messages:
         message["author_name"] = User.name_in(message, "author")
-    for message, html in zip(messages, rows.THREAD_MESSAGES.render(messages), strict=True):
+    for message, html in zip(messages, rows.THREAD_MESSAGES.render_together(messages),
+                             strict=True):
         message["html"] = html
     contract.recent_messages = messages
     return contract

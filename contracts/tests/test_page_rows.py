@@ -118,10 +118,26 @@ def test_the_timeline_block_names_every_event(page):
     get()
     assert poison_rows() >= 3  # the message, the events, the timeline's block
     _thread, timeline = rows(get(), message)
-    assert timeline.count(POISON) == 1  # the whole block, served as one entry
+    assert POISON in timeline and 'id="event-' not in timeline  # every row from the block
     message_post(actor=contract.client, contract=contract, body="A second question.")
     contract.refresh_from_db()
     _thread, timeline = rows(get(), message)
     newest = element(timeline, f"event-{contract.record_head_seq}")
     assert POISON not in newest and "Carla C" in newest
     assert POISON in timeline  # the older events: their rows, still cached
+
+
+def test_the_thread_block_names_every_message(page):
+    """The thread's messages are one cached entry whose key names each message's key: a
+    message posted since gives a new entry, with the new message rendered and the older
+    ones from their own cached rows."""
+    contract, message, get = page
+    get()
+    poison_rows()
+    thread, _timeline = rows(get(), message)
+    assert thread.count(POISON) == 1 and "Here is the first draft." not in thread
+    second = message_post(actor=contract.client, contract=contract, body="A second question.")
+    thread, _timeline = rows(get(), message)
+    assert POISON not in element(thread, f"message-{second.pk}")
+    assert "A second question." in thread
+    assert POISON in element(thread, f"message-{message.pk}")  # its own row, still cached
