@@ -93,6 +93,32 @@ def build_page_data(scale: float) -> dict:
             "request": request, "freelancer": freelancer, "mediator": mediator}
 
 
+SUBJECTS = BASE / "bench" / "out" / "pages.json"
+
+
+def save_page_data(data: dict) -> dict:
+    """The pages' subjects by id, for a later run on the same database (--reuse-data)."""
+    SUBJECTS.parent.mkdir(exist_ok=True)
+    SUBJECTS.write_text(json.dumps({
+        "client": data["client"].pk, "contract_id": data["contract_id"],
+        "dispute": data["dispute"].pk, "request": data["request"].pk,
+        "freelancer": data["freelancer"].pk, "mediator": data["mediator"].pk}))
+    return data
+
+
+def reuse_page_data() -> dict:
+    from disputes.models import CancellationRequest, Dispute
+
+    ids = json.loads(SUBJECTS.read_text())
+    User = get_user_model()
+    log(f"pages data: reusing the database of the previous run ({ids})")
+    return {"client": User.objects.get(pk=ids["client"]), "contract_id": ids["contract_id"],
+            "dispute": Dispute.objects.get(pk=ids["dispute"]),
+            "request": CancellationRequest.objects.get(pk=ids["request"]),
+            "freelancer": User.objects.get(pk=ids["freelancer"]),
+            "mediator": User.objects.get(pk=ids["mediator"])}
+
+
 def _open_request(client, freelancer):
     """An open cancellation request of the client's, with a counter-proposal and messages."""
     from contracts.services import milestones, offers
@@ -362,6 +388,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="per page and round")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--only", nargs="*", default=["pages", "deadlines", "reputation"])
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="measure the pages of the data the previous run built "
+                             "(bench/out/pages.json) instead of building it again")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an earlier run's results.json, reported as 'before'")
     args = parser.parse_args()
@@ -374,7 +403,7 @@ def main():
               "load": round(os.getloadavg()[0], 2),
               "args": {k: v for k, v in vars(args).items() if k != "baseline"}}
     if "pages" in args.only:
-        data = build_page_data(args.scale)
+        data = reuse_page_data() if args.reuse_data else save_page_data(build_page_data(args.scale))
         call_command("collectstatic", "--no-input", verbosity=0)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -24,7 +24,7 @@ from django.utils import timezone
 from contracts.models import Contract
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
 from marketplace.kernel.models import Role, User
-from marketplace.kernel.paged import CompiledPages, PagedRows
+from marketplace.kernel.paged import LISTED, CompiledPages, PagedRows, counted_page, listed
 from marketplace.kernel.patterns import ContainsPattern, IContainsPattern, like_pattern
 from marketplace.kernel.scoring import EXPLAINED_LINES, reason_text
 from reputation.models import Application, Feedback, Job, JobState, Reputation
@@ -101,12 +101,6 @@ def _patterns(terms: list[str], kinds: str) -> dict[str, str]:
     return found
 
 
-def _counted(queryset):
-    """How many rows `queryset` has, as a one-row `values()` query (no GROUP BY)."""
-    return (queryset.order_by().annotate(one=Value(1)).values("one")
-            .annotate(n=Count("id")).values("n"))
-
-
 # The job board and the directory (issue 17): rows of what they show; the lists' pages and
 # lengths compiled once, searches once per number of terms (their LIKE patterns written in
 # Python: kernel.patterns), with the same filters and ranking as above.
@@ -131,17 +125,13 @@ def _board(patterns: list[str]):
 
 
 def _board_rows(_lowered: list[str], typed: list[str]):
-    return _board(typed).annotate(applicants=_applicants()).values(*JOB_ROW_FIELDS)
+    return (_board(typed).annotate(applicants=_applicants(), **{LISTED: listed()})
+            .values(*JOB_ROW_FIELDS, LISTED))
 
 
-def _board_count(_lowered: list[str], typed: list[str]):
-    return _counted(_board(typed))
-
-
-OPEN_JOBS = CompiledQuery(lambda: _counted(_board([])))
+# A page of the board with the board's length (kernel.paged.counted_page), compiled once;
+# a search of n terms, once per number of terms (kernel.patterns).
 OPEN_JOB_ROWS = CompiledPages(lambda: _board_rows([], []))
-# A search of n terms: compiled once per number of terms (kernel.patterns).
-SEARCHED_JOBS = {n: CompiledQuery(build) for n, build in _searches(_board_count, "t").items()}
 SEARCHED_JOB_ROWS = {n: CompiledPages(build) for n, build in _searches(_board_rows, "t").items()}
 
 
@@ -151,13 +141,10 @@ def job_board_page(query: str, page_number):
     one in the description), then the client's trust score (no score: after scored), newest
     first; as rows: title, budget, skills, applicants, the client's name and trust score."""
     terms = _terms(query)
-    count = SEARCHED_JOBS[len(terms)] if terms else OPEN_JOBS
     rows = SEARCHED_JOB_ROWS[len(terms)] if terms else OPEN_JOB_ROWS
     patterns = _patterns(terms, "t")
-    counted = count.first(**patterns)
-    jobs = PagedRows(counted["n"] if counted else 0,
-                     lambda offset, size: rows.rows(offset, size, **patterns))
-    return Paginator(jobs, PAGE).get_page(page_number)
+    return counted_page(lambda offset, size: rows.rows(offset, size, **patterns), PAGE,
+                        page_number)
 
 
 def trust_of(user):
@@ -226,14 +213,14 @@ PERSON_ROW_FIELDS = ("id", "username", "first_name", "last_name", "closed_at", "
                      "skills", "reputation__score")
 
 
-FREELANCERS = CompiledQuery(lambda: _counted(_matching_freelancers([], [])))
-FREELANCER_ROWS = CompiledPages(lambda: _matching_freelancers([], []).values(*PERSON_ROW_FIELDS))
-SEARCHED_FREELANCERS = {n: CompiledQuery(build) for n, build in _searches(
-    # the count needs no relevance: only the filter on the lower-cased patterns
-    lambda lowered, _typed: _counted(_matching_freelancers(lowered, [])), "l").items()}
-SEARCHED_FREELANCER_ROWS = {n: CompiledPages(build) for n, build in _searches(
-    lambda lowered, typed: _matching_freelancers(lowered, typed).values(*PERSON_ROW_FIELDS),
-    "lt").items()}
+def _directory_rows(lowered: list[str], typed: list[str]):
+    return (_matching_freelancers(lowered, typed).annotate(**{LISTED: listed()})
+            .values(*PERSON_ROW_FIELDS, LISTED))
+
+
+FREELANCER_ROWS = CompiledPages(lambda: _directory_rows([], []))
+SEARCHED_FREELANCER_ROWS = {n: CompiledPages(build)
+                            for n, build in _searches(_directory_rows, "lt").items()}
 
 
 def directory_page(query: str, page_number):
@@ -242,13 +229,10 @@ def directory_page(query: str, page_number):
     elsewhere), then score (no score: after scored), then username; as rows: name,
     headline, skills, score."""
     terms = _terms(query)
-    count = SEARCHED_FREELANCERS[len(terms)] if terms else FREELANCERS
     rows = SEARCHED_FREELANCER_ROWS[len(terms)] if terms else FREELANCER_ROWS
-    counted = count.first(**_patterns(terms, "l"))
     patterns = _patterns(terms, "lt")
-    people = PagedRows(counted["n"] if counted else 0,
-                       lambda offset, size: rows.rows(offset, size, **patterns))
-    return Paginator(people, PAGE).get_page(page_number)
+    return counted_page(lambda offset, size: rows.rows(offset, size, **patterns), PAGE,
+                        page_number)
 
 
 # A public profile (issue 17): the person with their stored reputation and how many revealed

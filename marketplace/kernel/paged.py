@@ -10,6 +10,9 @@ list whose length was read with the page's other figures and whose pages are rea
 import functools
 from collections.abc import Callable
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
+
 from marketplace.kernel.compiled import CompiledQuery
 
 
@@ -56,3 +59,35 @@ class PagedRows:
         start = window.start or 0
         stop = min(window.stop if window.stop is not None else self.length, self.length)
         return self.read(start, stop - start) if stop > start else []
+
+
+# The length of the whole list on each row of a page (`LISTED`, a window count: the list is
+# counted as the page is read, in the same read).
+LISTED = "listed"
+
+
+def listed():
+    """The annotation for `counted_page`: `.annotate(**{LISTED: listed()})` before values()."""
+    return Window(Count("*"))
+
+
+def counted_page(read: Callable[[int, int], list], per_page: int, number) -> Page:
+    """`Paginator(...).get_page(number)` for a list whose rows carry its length (LISTED):
+    one read for a page that exists; a page past the end reads the first page to learn the
+    length, then the last page, as `get_page` shows it."""
+    try:
+        wanted = max(int(number), 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    offset = (wanted - 1) * per_page
+    rows = read(offset, per_page)
+    if not rows and wanted > 1:
+        offset, rows = 0, read(0, per_page)
+    length = rows[0][LISTED] if rows else 0
+    pages = {offset: rows}
+
+    def page_rows(start: int, size: int) -> list:
+        found = pages.get(start)
+        return found[:size] if found is not None else read(start, size)
+
+    return Paginator(PagedRows(length, page_rows), per_page).get_page(wanted)

@@ -43,3 +43,30 @@ def test_paginator_pages_rows_read_on_demand():
     assert list(page.object_list) == [20, 21, 22] and reads == [(20, 3)]
     assert list(paginator.get_page("nonsense").object_list) == list(range(10))
     assert list(Paginator(PagedRows(0, read), 10).get_page(1).object_list) == []
+
+
+@pytest.mark.parametrize(("number", "shown", "reads"), [
+    (1, list(range(10)), 1), ("2", list(range(10, 20)), 1), (3, [20, 21, 22], 1),
+    ("nonsense", list(range(10)), 1), (0, list(range(10)), 1), (None, list(range(10)), 1),
+    # past the end: the first page tells the length, then the last page is read
+    (9, [20, 21, 22], 3),
+])
+def test_a_counted_page_reads_its_rows_and_the_length_at_once(number, shown, reads):
+    from marketplace.kernel.paged import LISTED, counted_page
+
+    done = []
+
+    def read(offset, size):
+        done.append((offset, size))
+        return [{"n": n, LISTED: 23} for n in range(offset, min(offset + size, 23))]
+
+    page = counted_page(read, 10, number)
+    assert [row["n"] for row in page.object_list] == shown and len(done) == reads
+    assert page.paginator.count == 23 and page.paginator.num_pages == 3
+
+
+def test_a_counted_page_of_nothing():
+    from marketplace.kernel.paged import counted_page
+
+    page = counted_page(lambda offset, size: [], 10, 4)
+    assert list(page.object_list) == [] and page.number == 1 and not page.has_other_pages()

@@ -60,6 +60,8 @@ def test_the_board_pages_best_first(client, q):
     newest_first = [str(job.pk) for job in reversed(jobs)]
     assert list(first) == newest_first[:PAGE] and list(second) == newest_first[PAGE:]
     assert "Page 2 of 2" in second_page
+    past_the_end = client.get(reverse("reputation:jobs"), {"q": q, "page": 9}).content.decode()
+    assert list(items(past_the_end, "data-job")) == newest_first[PAGE:]
 
 
 def test_a_freelancer_says_name_score_headline_and_skills(client):
@@ -89,6 +91,7 @@ def test_the_directory_pages(client, q):
     second = items(second_page.content.decode(), "data-username")
     names = [person.username for person in people]
     assert list(first) == names[:PAGE] and list(second) == names[PAGE:]
+    assert "Page 2 of 2" in second_page.content.decode()
 
 
 @pytest.mark.parametrize("q", ["django", "DJANGO sql", "sql django", "dj%", "dj_ngo", "%", "_",
