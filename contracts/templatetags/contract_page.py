@@ -39,6 +39,22 @@ def _words_in(language: str) -> dict:
             "contract": {v: escape(str(label)) for v, label in ContractState.choices},
             "milestone": {v: escape(str(label)) for v, label in MilestoneState.choices},
             "months": {n: escape(str(name).title()) for n, name in MONTHS_3.items()},
+            # Escaped texts, and (raw) the formats and the label the deadline tag escapes.
+            "client": escape(_("Client")), "freelancer": escape(_("Freelancer")),
+            "request_cancellation": escape(_("Request cancellation")),
+            "record": escape(_("Record")), "after_fees": escape(_("after fees of")),
+            "in_escrow": _("In escrow"), "client_paid": _("Paid in by the client"),
+            "freelancer_received": _("Received by the freelancer"),
+            "client_refunded": _("Returned to the client"),
+            "milestone_label": escape(_("Milestone")), "state": escape(_("State")),
+            "amount": escape(_("Amount")), "due": escape(_("Due")),
+            "paused": escape(_("Review clock paused while the case is open.")),
+            "auto_release": _("Auto-release"), "paid": _("Paid %(net)s (fee %(fee)s)"),
+            "settled": _("%(f)s to the freelancer, %(c)s back to the client"),
+            "report": escape(_("Report")),
+            "thread_empty": escape(_("No messages yet. Questions about the work belong here, "
+                                     "where both sides and, if ever needed, a mediator can "
+                                     "read them.")),
         }
     return words
 
@@ -57,7 +73,8 @@ def _money(cents) -> str:
 def contract_heading(contract):
     """The page's heading: the title and number, the state, and both parties' names, each
     linked to their public profile."""
-    labels = _words_in(get_language())["contract"]
+    words = _words_in(get_language())
+    labels = words["contract"]
     client, freelancer = contract.client, contract.freelancer
     client_url = reverse("public_profile", args=[client.username])
     freelancer_url = reverse("public_profile", args=[freelancer.username])
@@ -65,9 +82,9 @@ def contract_heading(contract):
         f'<h1 class="h3 mb-1">{escape(contract.title)} <small class="text-body-secondary">'
         f'#{int(contract.pk)}</small></h1>\n'
         f'    <div>{_badge(contract.state, labels)}\n'
-        f'      <span class="ms-2 small">{escape(_("Client"))}: <a href="{escape(client_url)}">'
+        f'      <span class="ms-2 small">{words["client"]}: <a href="{escape(client_url)}">'
         f'{escape(client.display_name)}</a>\n'
-        f'      · {escape(_("Freelancer"))}: <a href="{escape(freelancer_url)}">'
+        f'      · {words["freelancer"]}: <a href="{escape(freelancer_url)}">'
         f'{escape(freelancer.display_name)}</a></span>\n    </div>')
 
 
@@ -75,6 +92,7 @@ def contract_heading(contract):
 def contract_actions(contract, actions, can_request_cancellation):
     """The buttons at the top of the page: the contract's actions the viewer may take, the
     cancellation request, the record."""
+    words = _words_in(get_language())
     out = []
     for action in actions:
         href = reverse("contracts:action", args=[contract.pk, action.name])
@@ -83,10 +101,10 @@ def contract_actions(contract, actions, can_request_cancellation):
     if can_request_cancellation:
         out.append(f'<a class="btn btn-outline-secondary" '
                    f'href="{reverse("disputes:cancellation_new", args=[contract.pk])}" '
-                   f'data-action="request_cancellation">{escape(_("Request cancellation"))}</a>')
+                   f'data-action="request_cancellation">{words["request_cancellation"]}</a>')
     out.append(f'<a class="btn btn-outline-secondary" '
                f'href="{reverse("contracts:record", args=[contract.pk])}">'
-               f'<i class="bi bi-journal-text"></i> {escape(_("Record"))}</a>')
+               f'<i class="bi bi-journal-text"></i> {words["record"]}</a>')
     return mark_safe("\n    ".join(out))  # noqa: S308 (every text escaped above)
 
 
@@ -99,14 +117,15 @@ def money_cards(money):
                 f'class="fs-5" id="{element_id}" data-cents="{int(cents)}">{_money(cents)}</div>'
                 f'{extra}</div></div></div>')
 
-    fees = (f'<div class="small text-body-secondary">{escape(_("after fees of"))} '
+    words = _words_in(get_language())
+    fees = (f'<div class="small text-body-secondary">{words["after_fees"]} '
             f'{_money(money["released_fees_cents"])}</div>')
     return mark_safe("\n".join([  # noqa: S308 (every text escaped above)
-        card(_("In escrow"), "escrow-balance", money["escrow_cents"]),
-        card(_("Paid in by the client"), "client-paid", money["client_paid_cents"]),
-        card(_("Received by the freelancer"), "freelancer-received",
+        card(words["in_escrow"], "escrow-balance", money["escrow_cents"]),
+        card(words["client_paid"], "client-paid", money["client_paid_cents"]),
+        card(words["freelancer_received"], "freelancer-received",
              money["freelancer_received_cents"], fees),
-        card(_("Returned to the client"), "client-refunded", money["refunded_to_client_cents"]),
+        card(words["client_refunded"], "client-refunded", money["refunded_to_client_cents"]),
     ]))
 
 
@@ -116,16 +135,9 @@ def milestone_rows(contract, milestones):
     auto-release with its countdown, what was paid), state, amount and the viewer's actions."""
     if not milestones:
         return ""
-    cached = _words_in(get_language())
-    labels, months = cached["milestone"], cached["months"]
-    words = {
-        "milestone": escape(_("Milestone")), "state": escape(_("State")),
-        "amount": escape(_("Amount")), "due": escape(_("Due")),
-        "paused": escape(_("Review clock paused while the case is open.")),
-    }
-    auto_release = _("Auto-release")
-    paid = _("Paid %(net)s (fee %(fee)s)")
-    settled = _("%(f)s to the freelancer, %(c)s back to the client")
+    words = _words_in(get_language())
+    labels, months = words["milestone"], words["months"]
+    auto_release, paid, settled = words["auto_release"], words["paid"], words["settled"]
     links = {}
     out = []
     for m in milestones:
@@ -158,7 +170,7 @@ def milestone_rows(contract, milestones):
         out.append(
             f'<tr id="milestone-{int(m.pk)}" data-milestone="{int(m.position)}">\n'
             f'        <td data-label="#">{int(m.position)}</td>\n'
-            f'        <td data-label="{words["milestone"]}">{escape(m.title)}\n'
+            f'        <td data-label="{words["milestone_label"]}">{escape(m.title)}\n'
             f'          <div class="small text-body-secondary">\n'
             f'            {" ".join(notes)}\n'
             f'          </div>\n        </td>\n'
@@ -176,11 +188,10 @@ def thread_messages(contract, user, role):
     depends on the viewer: whether it is theirs, and a link to report it if it is not."""
     messages = contract.recent_messages
     if not messages:
-        empty = _("No messages yet. Questions about the work belong here, where both sides "
-                  "and, if ever needed, a mediator can read them.")
         return mark_safe(  # noqa: S308 (a translated text, escaped)
-            f'<p class="text-body-secondary" id="thread-empty">{escape(empty)}</p>')
-    report = escape(_("Report"))
+            f'<p class="text-body-secondary" id="thread-empty">'
+            f'{_words_in(get_language())["thread_empty"]}</p>')
+    report = _words_in(get_language())["report"]
     link = row_link("contracts:message_report", contract.pk)
     out = []
     for message in messages:

@@ -141,3 +141,20 @@ def test_the_thread_block_names_every_message(page):
     assert POISON not in element(thread, f"message-{second.pk}")
     assert "A second question." in thread
     assert POISON in element(thread, f"message-{message.pk}")  # its own row, still cached
+
+
+def test_the_milestones_words_follow_the_viewers_language(client):
+    """The milestone rows' month names and labels are looked up once per language
+    (contracts.templatetags.contract_page), never served in another viewer's language."""
+    from datetime import date
+
+    from contracts.services.offers import MilestoneInput, offer_create
+
+    contract = offer_create(client=ClientFactory(), freelancer=FreelancerFactory(),
+                            title="Dated", description="Work with a due date.",
+                            milestones=[MilestoneInput("Part 1", 10_000, date(2027, 3, 5))])
+    login(client, contract.client)
+    url = contract.get_absolute_url()
+    for language, due in (("de", "5 Mär 2027"), ("en", "5 Mar 2027"), ("de", "5 Mär 2027")):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert due in element(html, f"milestone-{contract.milestones.get().pk}"), language
