@@ -46,6 +46,8 @@ def _words_in(language: str) -> dict:
             "in_escrow": _("In escrow"), "client_paid": _("Paid in by the client"),
             "freelancer_received": _("Received by the freelancer"),
             "client_refunded": _("Returned to the client"),
+            "milestones": escape(_("Milestones")), "add": escape(_("Add a milestone")),
+            "actions": escape(_("Actions")),
             "milestone_label": escape(_("Milestone")), "state": escape(_("State")),
             "amount": escape(_("Amount")), "due": escape(_("Due")),
             "paused": escape(_("Review clock paused while the case is open.")),
@@ -130,7 +132,30 @@ def money_cards(money):
 
 
 @register.simple_tag
-def milestone_rows(contract, milestones):
+def milestones_card(contract, milestones, can_add_milestone):
+    """The milestones' card: its heading (with the client's button to add one while the
+    contract is active) and its table (`milestone_rows`)."""
+    words = _words_in(get_language())
+    add = ""
+    if can_add_milestone:
+        add = (f'<a class="btn btn-sm btn-outline-primary" '
+               f'href="{reverse("contracts:milestone_new", args=[contract.pk])}"><i '
+               f'class="bi bi-plus"></i> {words["add"]}</a>')
+    return mark_safe(  # noqa: S308 (every text escaped here and in milestone_rows)
+        '<div class="card mb-4" id="milestones"><div class="card-body">\n'
+        '  <div class="d-flex justify-content-between align-items-center mb-2">\n'
+        f'    <h2 class="h5 mb-0">{words["milestones"]}</h2>\n    {add}\n  </div>\n'
+        '  <div class="table-responsive"><table class="table table-sm align-middle mb-0 '
+        'table-stack">\n'
+        f'    <thead><tr><th scope="col">#</th><th scope="col">{words["milestone_label"]}</th>'
+        f'<th scope="col">{words["state"]}</th><th scope="col" class="text-end">'
+        f'{words["amount"]}</th><th scope="col"><span class="visually-hidden">'
+        f'{words["actions"]}</span></th></tr></thead>\n    <tbody>\n'
+        f'    {milestone_rows(contract, milestones)}\n    </tbody>\n  </table></div>\n'
+        '</div></div>')
+
+
+def milestone_rows(contract, milestones) -> str:
     """Each milestone as a table row: position, title, what to know (due date, the review's
     auto-release with its countdown, what was paid), state, amount and the viewer's actions."""
     if not milestones:
@@ -179,7 +204,7 @@ def milestone_rows(contract, milestones):
             f'{_money(m.amount_cents)}</td>\n'
             f'        <td class="text-end text-nowrap">\n          {"".join(buttons)}\n'
             f'        </td>\n      </tr>')
-    return mark_safe("\n      ".join(out))  # noqa: S308 (every text escaped above)
+    return "\n      ".join(out)
 
 
 @register.simple_tag
