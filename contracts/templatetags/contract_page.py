@@ -14,6 +14,7 @@ from django import template
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
+from django.utils.text import normalize_newlines
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,11 @@ def _words_in(language: str) -> dict:
             "auto_release": _("Auto-release"), "paid": _("Paid %(net)s (fee %(fee)s)"),
             "settled": _("%(f)s to the freelancer, %(c)s back to the client"),
             "report": escape(_("Report")),
+            "scope": escape(_("Scope of work")), "messages": escape(_("Messages")),
+            "earlier": escape(_("Earlier messages are in the record.")),
+            "timeline": escape(_("Timeline")),
+            "nothing_recorded": escape(_("Nothing recorded yet.")),
+            "all_events": _("All %(n)s events are in the record"),
             "thread_empty": escape(_("No messages yet. Questions about the work belong here, "
                                      "where both sides and, if ever needed, a mediator can "
                                      "read them.")),
@@ -208,6 +214,40 @@ def milestone_rows(contract, milestones) -> str:
 
 
 @register.simple_tag
+def scope_and_thread(contract, user, role):
+    """The scope of work's card, and the thread's card up to its form (which stays in the
+    template): its heading, a link to the record when older messages are there, and the
+    latest messages."""
+    words = _words_in(get_language())
+    description = escape(normalize_newlines(contract.description)).replace("\n", "<br>")
+    earlier = ""
+    if len(contract.recent_messages) >= 20:
+        earlier = (f'<p class="small"><a href="{reverse("contracts:record", args=[contract.pk])}">'
+                   f'{words["earlier"]}</a></p>')
+    return mark_safe(  # noqa: S308 (every text escaped here and in thread_messages)
+        '<div class="card mb-4"><div class="card-body">\n'
+        f'      <h2 class="h5">{words["scope"]}</h2>\n'
+        f'      <p class="mb-0">{description}</p>\n    </div></div>\n'
+        '<div class="card mb-4" id="thread"><div class="card-body">\n'
+        f'  <h2 class="h5">{words["messages"]}</h2>\n  <div class="thread">\n  {earlier}\n'
+        f'  {thread_messages(contract, user, role)}\n  </div>')
+
+
+@register.simple_tag
+def timeline(contract):
+    """The timeline: its latest events (one cached block, contracts.rows), and a link to the
+    record when it holds more."""
+    words = _words_in(get_language())
+    events = contract.recent_events or f"\n  <li>{words['nothing_recorded']}</li>\n"
+    more = ""
+    if contract.record_head_seq > contract.recent_event_count:
+        more = (f'<p class="small"><a href="{reverse("contracts:record", args=[contract.pk])}">'
+                f'{escape(words["all_events"] % {"n": contract.record_head_seq})}</a></p>')
+    return mark_safe(  # noqa: S308 (the events are our templates' output; texts escaped)
+        f'<h2 class="h5">{words["timeline"]}</h2>\n'
+        f'    <ol class="timeline" id="timeline">\n{events}\n</ol>\n    {more}')
+
+
 def thread_messages(contract, user, role):
     """The thread's latest messages, each its cached HTML (contracts.rows) in a frame that
     depends on the viewer: whether it is theirs, and a link to report it if it is not."""
