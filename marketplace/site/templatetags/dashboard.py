@@ -6,6 +6,7 @@ from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from marketplace.kernel.templatetags.marketplace import deadline
@@ -36,3 +37,42 @@ def action_rows(items, emphasised: bool = True):
             f'{deadline(item.deadline, label) if item.deadline else ""}</div>\n'
             "        </div>\n      </a>")
     return mark_safe("\n      ".join(out))  # noqa: S308 (every text escaped above)
+
+
+_WORDS: dict = {}
+
+
+def _words() -> dict:
+    """The lists' headings and notes, escaped, translated once per process and language."""
+    language = get_language()
+    words = _WORDS.get(language)
+    if words is None:
+        words = _WORDS[language] = {
+            "mine": escape(_("Needs your action")),
+            "urgent_first": escape(_("The most urgent first (up to 25 of each kind); the "
+                                     "contracts page lists everything.")),
+            "mine_empty": escape(_("Nothing needs your action right now.")),
+            "theirs": escape(_("Waiting on others")),
+            "theirs_empty": escape(_("Nothing is waiting on the other side.")),
+        }
+    return words
+
+
+@register.simple_tag
+def party_lists(mine, theirs):
+    """A party's two lists: what needs their action, and what waits on the other side."""
+    words = _words()
+    if mine:
+        first = (f'<div class="list-group mb-4" id="needs-action">\n      '
+                 f'{action_rows(mine)}\n    </div>\n    <p class="small text-body-secondary '
+                 f'mt-n3">{words["urgent_first"]}</p>')
+    else:
+        first = f'<p class="text-body-secondary" id="needs-action-empty">{words["mine_empty"]}</p>'
+    if theirs:
+        second = (f'<div class="list-group">\n      {action_rows(theirs, emphasised=False)}'
+                  f'\n    </div>')
+    else:
+        second = f'<p class="text-body-secondary">{words["theirs_empty"]}</p>'
+    return mark_safe(  # noqa: S308 (every text escaped here and in action_rows)
+        f'<h2 class="h5">{words["mine"]}</h2>\n    {first}\n'
+        f'    <h2 class="h5">{words["theirs"]}</h2>\n    {second}')
