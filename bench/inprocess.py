@@ -49,6 +49,8 @@ def build():
     for i in range(200):
         wallet_deposit(actor=client, amount_cents=100 + i, idempotency_key=f"inprocess-{i:06d}")
     call_command("recompute_reputation", verbosity=0)
+    with connection.cursor() as cursor:  # plans from real statistics, as bench/run does
+        cursor.execute("ANALYZE")
     print("built; client", client.username)
 
 
@@ -59,13 +61,20 @@ def subjects():
         client = User.objects.get(pk=cursor.fetchone()[0])
     famous = (User.objects.filter(role="freelancer", reputation__score__isnull=False)
               .order_by("-reputation__rating_count", "pk").first())
+    from contracts.models import Contract
     from disputes.models import CancellationRequest, Dispute
+
+    disputed = Contract.objects.filter(client=client, title="Disputed work").order_by("pk").first()
+    busiest = client.contracts_as_client.order_by("pk").values_list("pk", flat=True).first()
     dispute = (Dispute.objects.filter(contract__client=client).order_by("-pk").first()
                or Dispute.objects.order_by("-pk").first())
     request = (CancellationRequest.objects.filter(contract__client=client, state="open")
                .order_by("-pk").first())
     return client, {
         "bare view": "/bench/bare/",
+        "dashboard": "/",
+        "contract page": f"/contracts/{disputed.pk if disputed else busiest}/",
+        "contract page (20 events)": f"/contracts/{busiest}/",
         "dispute room": f"/disputes/{dispute.pk}/" if dispute else "/bench/bare/",
         "cancellation request": f"/cancellations/{request.pk}/" if request else "/bench/bare/",
         "wallet": "/wallet/",

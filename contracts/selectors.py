@@ -131,8 +131,8 @@ RECENT_MESSAGES_OF = CompiledQuery(_recent_messages_of)
 
 def contract_page(user, contract_id: int) -> Contract:
     """The contract with what its page shows: its milestones (`page_milestones`), and the
-    latest of its timeline and thread as rendered rows (`recent_events`: HTML;
-    `recent_messages`: dicts with `html`). The page's reads are compiled once
+    latest of its timeline and thread as rendered rows (`recent_events`: the events' HTML
+    joined, `recent_event_count` of them; `recent_messages`: dicts with `html`). The page's reads are compiled once
     (kernel.compiled), rows are read as values (nothing is called on them) and rendered
     once for each viewer's time zone and language (contracts.rows); the record page has
     every row."""
@@ -151,12 +151,15 @@ def contract_page(user, contract_id: int) -> Contract:
     for event in events:
         event["actor_name"] = User.name_in(event, "actor") or str(_("system"))
     events.reverse()
-    contract.recent_events = rows.TIMELINE_EVENTS.render(events)
+    # One cached block for the whole timeline (its key names every event's key).
+    contract.recent_events = rows.TIMELINE_EVENTS.render_joined(events)
+    contract.recent_event_count = len(events)
     messages = RECENT_MESSAGES_OF.rows(contract_id=contract.pk)
     messages.reverse()
     for message in messages:
         message["author_name"] = User.name_in(message, "author")
-    for message, html in zip(messages, rows.THREAD_MESSAGES.render(messages), strict=True):
+    for message, html in zip(messages, rows.THREAD_MESSAGES.render_together(messages),
+                             strict=True):
         message["html"] = html
     contract.recent_messages = messages
     return contract

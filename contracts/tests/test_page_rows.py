@@ -13,7 +13,7 @@ from contracts.services.messages import message_post
 from contracts.tests.factories import make_active_contract
 from marketplace.kernel.models import User
 from marketplace.tests.factories import ClientFactory, FreelancerFactory, MediatorFactory
-from marketplace.tests.pagecache import POISON, poison_rows
+from marketplace.tests.pagecache import POISON, element, poison_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,53 @@ def test_a_hidden_message_is_in_the_key(page):
     assert POISON not in thread and "Hidden by a mediator: Insulting wording." in thread
     assert "Here is the first draft." not in thread and "draft.pdf" not in thread
     assert "Hidden by a mediator: Insulting wording." in timeline
+
+
+def test_the_timeline_block_names_every_event(page):
+    """The timeline is one cached block whose key names each event's key: an event
+    recorded since gives a new block, with the new event rendered and the others from
+    their own cached rows."""
+    contract, message, get = page
+    get()
+    assert poison_rows() >= 3  # the message, the events, the timeline's block
+    _thread, timeline = rows(get(), message)
+    assert POISON in timeline and 'id="event-' not in timeline  # every row from the block
+    message_post(actor=contract.client, contract=contract, body="A second question.")
+    contract.refresh_from_db()
+    _thread, timeline = rows(get(), message)
+    newest = element(timeline, f"event-{contract.record_head_seq}")
+    assert POISON not in newest and "Carla C" in newest
+    assert POISON in timeline  # the older events: their rows, still cached
+
+
+def test_the_thread_block_names_every_message(page):
+    """The thread's messages are one cached entry whose key names each message's key: a
+    message posted since gives a new entry, with the new message rendered and the older
+    ones from their own cached rows."""
+    contract, message, get = page
+    get()
+    poison_rows()
+    thread, _timeline = rows(get(), message)
+    assert thread.count(POISON) == 1 and "Here is the first draft." not in thread
+    second = message_post(actor=contract.client, contract=contract, body="A second question.")
+    thread, _timeline = rows(get(), message)
+    assert POISON not in element(thread, f"message-{second.pk}")
+    assert "A second question." in thread
+    assert POISON in element(thread, f"message-{message.pk}")  # its own row, still cached
+
+
+def test_the_milestones_words_follow_the_viewers_language(client):
+    """The milestone rows' month names and labels are looked up once per language
+    (contracts.templatetags.contract_page), never served in another viewer's language."""
+    from datetime import date
+
+    from contracts.services.offers import MilestoneInput, offer_create
+
+    contract = offer_create(client=ClientFactory(), freelancer=FreelancerFactory(),
+                            title="Dated", description="Work with a due date.",
+                            milestones=[MilestoneInput("Part 1", 10_000, date(2027, 3, 5))])
+    login(client, contract.client)
+    url = contract.get_absolute_url()
+    for language, due in (("de", "5 Mär 2027"), ("en", "5 Mar 2027"), ("de", "5 Mär 2027")):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert due in element(html, f"milestone-{contract.milestones.get().pk}"), language

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from contracts import selectors as contract_selectors
@@ -53,10 +54,23 @@ def _offer_items(user) -> list[ActionItem]:
     return items
 
 
+_TEXTS: dict = {}
+
+
 def _milestone_texts() -> dict:
-    """(title, detail) per milestone state and side, translated once per page, not per row:
-    a busy dashboard lists 25 milestones. Each names the amount the milestone row stores."""
+    """(title, detail) per milestone state and side, and the badges, translated once per
+    process and language (catalogs do not change while it runs), not per row or page: a
+    busy dashboard lists 25 milestones. Each names the amount the milestone row stores."""
+    language = get_language()
+    texts = _TEXTS.get(language)
+    if texts is None:
+        texts = _TEXTS[language] = _translated_milestone_texts()
+    return texts
+
+
+def _translated_milestone_texts() -> dict:
     return {
+        "badges": {"pending": _("Fund"), "funded": _("Deliver"), "submitted": _("Review")},
         ("pending", True): (_("Fund “%(title)s”"), _("%(amount)s on “%(contract)s”")),
         ("pending", False): (
             _("“%(title)s” awaits funding"),
@@ -81,7 +95,7 @@ def _milestone_items(user) -> list[ActionItem]:
     items = []
     link = row_link("contracts:detail")
     texts = _milestone_texts()
-    badges = {"pending": _("Fund"), "funded": _("Deliver"), "submitted": _("Review")}
+    badges = texts["badges"]
     for m in contract_selectors.milestones_needing_action(user):
         is_client = user.pk == m["contract__client_id"]
         # The client funds and reviews; the freelancer delivers.

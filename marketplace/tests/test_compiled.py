@@ -114,6 +114,24 @@ def test_row_links_match_reverse():
         row_link("policy")
 
 
+def test_row_links_with_arguments_after_the_id_and_under_a_script_prefix():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    fund = row_link("contracts:milestone_action", 12, after=("fund",))
+    assert fund(34) == reverse("contracts:milestone_action", args=[12, 34, "fund"])
+    assert (row_link("contracts:milestone_action", 12, after=("submit",))(34)
+            == reverse("contracts:milestone_action", args=[12, 34, "submit"]))
+    assert row_link("contracts:detail")(5) == "/contracts/5/"
+    # The reversed path is kept per script prefix, so a site served under one keeps it.
+    before = get_script_prefix()
+    set_script_prefix("/market/")
+    try:
+        assert row_link("contracts:detail")(5) == "/market/contracts/5/"
+    finally:
+        set_script_prefix(before)
+    assert row_link("contracts:detail")(5) == "/contracts/5/"
+
+
 def test_a_rows_key_holds_its_template_the_viewer_and_its_own_inputs(settings, tmp_path):
     fragments = RowFragments("test", "contracts/_event_row.html", key=lambda row: (row["id"],))
     base = fragments.cache_key({"id": 1}, "UTC|en")

@@ -71,3 +71,29 @@ def test_the_admin_shows_money_in_dollars(client):
     assert "32000" not in re.sub(r"<[^>]+>", " ", html).split()
     accounts = client.get(reverse("admin:contracts_account_changelist")).content.decode()
     assert "$320.00" in accounts and ">32000<" not in accounts
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_deadline_tag_writes_the_date_as_the_date_filter_would(zone, language):
+    """`deadline` writes its date without the general formatter (kernel.templatetags): the
+    same text as `date:"D j M Y, H:i T"` and `date:"c"`, in any zone and language."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone, translation
+    from django.utils.html import escape
+
+    from marketplace.kernel.templatetags.marketplace import deadline
+
+    with timezone.override(zoneinfo.ZoneInfo(zone)), translation.override(language):
+        for when in (datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # Berlin's clocks go forward
+                     datetime(2026, 11, 1, 5, 59, 7, 1234, tzinfo=UTC),  # New York's go back
+                     timezone.now() + timedelta(days=2, hours=3)):
+            local = timezone.localtime(when)
+            html = deadline(when, "Due <soon>")
+            assert f'data-deadline="{date_filter(local, "c")}"' in html
+            assert f'<time datetime="{date_filter(local, "c")}">' in html
+            assert f'{escape(date_filter(local, "D j M Y, H:i T"))}</time>' in html
+            assert "Due &lt;soon&gt; <time" in html
+            assert ("text-danger" in html) == (when <= timezone.now())

@@ -9,6 +9,7 @@ waits for the message the site shows afterwards.
 import re
 import time
 
+from allauth.mfa import app_settings as mfa_settings
 from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
@@ -37,14 +38,23 @@ def console_sign_in(page: Page, username: str, password: str) -> None:
     expect(page.locator("#user-tools")).to_contain_text(username, ignore_case=True)
 
 
+# A code typed in its last seconds may reach the server in the next 30-second window (a
+# loaded CI machine), where allauth no longer accepts it: a person would wait for the next.
+TOTP_MARGIN = 6  # seconds
+
+
 def fresh_totp_code(user) -> str:
-    """The code the authenticator app shows now. allauth accepts each code once per user; if
-    this one was already used (a second sign-in within its 30 seconds), wait for the next."""
-    code = current_totp_code(user)
-    while cache.get(f"allauth.mfa.totp.used?user={user.pk}&code={code}") is not None:
-        time.sleep(1)
+    """The code the authenticator app shows now, with time left to type it. allauth accepts
+    each code once per user; if this one was already used (a second sign-in within its 30
+    seconds), wait for the next."""
+    while True:
+        left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
+        if left < TOTP_MARGIN:
+            time.sleep(left + 0.1)
         code = current_totp_code(user)
-    return code
+        if cache.get(f"allauth.mfa.totp.used?user={user.pk}&code={code}") is None:
+            return code
+        time.sleep(1)
 
 
 def console_act(page: Page, action: str, *, fill: dict[str, str] | None = None,

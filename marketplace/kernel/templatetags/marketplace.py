@@ -2,7 +2,6 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import DateFormat
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -182,22 +181,33 @@ def countdown(deadline):
     return _("overdue by %(span)s") % {"span": _span(delta)}
 
 
+def _zone_abbreviation(local) -> str:
+    """The `T` of the date filter: the zone's abbreviation, or nothing at a wall-clock time
+    that is ambiguous or does not exist (when the clocks change), as Django writes it."""
+    zone = local.tzinfo
+    if zone.utcoffset(local.replace(fold=not local.fold)) != zone.utcoffset(local):
+        return ""
+    return str(zone.tzname(local))
+
+
 @register.simple_tag
 def deadline(when, label=""):
     """A deadline as a date in the viewer's time zone, with a countdown. (Built in Python:
-    pages show many of these, and a template per deadline costs more than the page.)"""
+    pages show many of these, and a template per deadline costs more than the page; the
+    date is written as `date:"D j M Y, H:i T"` and its ISO form as `date:"c"` would write
+    them, without the general formatter.)"""
     if not when:
         return ""
     local = timezone.localtime(when)
-    iso = local.isoformat()  # date:"c"
-    # date:"D j M Y, H:i T" without the general formatter (its parsing cost most of the tag)
-    shown = (f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {str(MONTHS_3[local.month]).title()}"
-             f" {local.year}, {local:%H:%M} {DateFormat(local).T()}")
-    return format_html(
-        '<span class="deadline{}" data-deadline="{}">{}<time datetime="{}">{}</time> '
-        '<small class="text-body-secondary countdown">({})</small></span>',
-        " text-danger" if when <= timezone.now() else "", iso, f"{label} " if label else "",
-        iso, shown, countdown(when))
+    iso = escape(local.isoformat())
+    shown = (f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} "
+             f"{str(MONTHS_3[local.month]).title()} {local.year}, {local:%H:%M} "
+             f"{_zone_abbreviation(local)}")
+    return mark_safe(  # noqa: S308 (every text escaped)
+        f'<span class="deadline{" text-danger" if when <= timezone.now() else ""}" '
+        f'data-deadline="{iso}">{escape(f"{label} ") if label else ""}<time '
+        f'datetime="{iso}">{escape(shown)}</time> <small class="text-body-secondary '
+        f'countdown">({escape(countdown(when))})</small></span>')
 
 
 @register.simple_tag
