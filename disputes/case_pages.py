@@ -134,7 +134,12 @@ def _with_offers_and_proposals(dispute: Dispute, people: dict) -> None:
         offer.dispute = dispute
         offers.append(offer)
     prefetched(dispute, "offers", offers)
-    proposals = [instance(Proposal, row) for row in PROPOSALS_OF.rows(dispute_id=dispute.pk)]
+    # A proposal is only ever made by the `propose` transition, which counts it in
+    # `proposal_rounds`, and a decision only in arbitration: a case still negotiating or in
+    # mediation with no round yet has none, and is not asked for them.
+    unproposed = dispute.proposal_rounds == 0 and dispute.state in ("negotiation", "mediation")
+    proposals = [] if unproposed else [
+        instance(Proposal, row) for row in PROPOSALS_OF.rows(dispute_id=dispute.pk)]
     for proposal in proposals:
         proposal.dispute = dispute
     prefetched(dispute, "proposals", proposals)
