@@ -62,14 +62,21 @@ def subjects():
     famous = (User.objects.filter(role="freelancer", reputation__score__isnull=False)
               .order_by("-reputation__rating_count", "pk").first())
     from contracts.models import Contract
+    from disputes.models import CancellationRequest, Dispute
 
     disputed = Contract.objects.filter(client=client, title="Disputed work").order_by("pk").first()
     busiest = client.contracts_as_client.order_by("pk").values_list("pk", flat=True).first()
+    dispute = (Dispute.objects.filter(contract__client=client).order_by("-pk").first()
+               or Dispute.objects.order_by("-pk").first())
+    request = (CancellationRequest.objects.filter(contract__client=client, state="open")
+               .order_by("-pk").first())
     return client, {
         "bare view": "/bench/bare/",
         "dashboard": "/",
         "contract page": f"/contracts/{disputed.pk if disputed else busiest}/",
         "contract page (20 events)": f"/contracts/{busiest}/",
+        "dispute room": f"/disputes/{dispute.pk}/" if dispute else "/bench/bare/",
+        "cancellation request": f"/cancellations/{request.pk}/" if request else "/bench/bare/",
         "wallet": "/wallet/",
         "wallet page 2": "/wallet/?page=2",
         "contracts list": "/contracts/",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute
+from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.scoring import Basis, ContractFacts, bases_of, contract_value, project
 
 FAULT_PHRASES = {"client": _("the client's fault"), "freelancer": _("the freelancer's fault"),
@@ -54,15 +55,22 @@ def _counted_words(fact: ContractFacts, basis: Basis) -> list[str]:
     return words
 
 
+def _losses_of(contract_id: int):
+    return Dispute.objects.filter(contract_id=contract_id).exclude(lost_by="").values("lost_by")
+
+
+# Read whenever a page states what a choice would record: compiled once (kernel.compiled).
+LOSSES_OF = CompiledQuery(_losses_of)
+
+
 def ending_effects(contract, *, fault: str, timed_out_role: str = "",
                    lost_by: str = "") -> list[Effect]:
     """The client's and the freelancer's scores if `contract` ends cancelled now this way."""
     parties = [contract.client, contract.freelancer]
     bases = bases_of(parties)
     earlier_losses = dict.fromkeys(("client", "freelancer"), 0)
-    for role in Dispute.objects.filter(contract_id=contract.pk).exclude(lost_by="").values_list(
-            "lost_by", flat=True):
-        earlier_losses[role] += 1
+    for row in LOSSES_OF.rows(contract_id=contract.pk):
+        earlier_losses[row["lost_by"]] += 1
     effects = []
     for user, role in zip(parties, ("client", "freelancer"), strict=True):
         basis = bases.get(user.pk, Basis())

@@ -7,6 +7,7 @@ its `cancellation.requested` event until the contract is settled or resumes.
 """
 
 from django.db.models import Subquery
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contracts.selectors import event_hidden_reason
@@ -69,12 +70,27 @@ def _entry_key(row: dict) -> tuple:
 ENTRIES = RowFragments("case-entry", "disputes/_conversation_entry.html", key=_entry_key)
 
 
+_WORDS: dict[str, tuple[dict, str]] = {}
+
+
+def _words() -> tuple[dict, str]:
+    """The kinds' labels and "system" in the current language, translated once per process
+    (a lazy string costs a dozen calls each time it is read)."""
+    language = get_language()
+    words = _WORDS.get(language)
+    if words is None:
+        words = _WORDS[language] = (
+            {kind: str(label) for kind, label in KIND_LABELS.items()}, str(_("system")))
+    return words
+
+
 def case_conversation(request, *, reveal_hidden: bool = False) -> list[dict]:
     """Every event of `request`'s case (and its dispute), oldest first, up to the one that
     settled the contract or resumed it, each with its rendered `html` (one query). Messages
     a mediator hid show as hidden, with the reason, unless `reveal_hidden` (a case worker
     reading the record). What depends on the viewer (their own entries, the link to report a
     message) is left to the page."""
+    labels, system = _words()
     entries = []
     for row in CONVERSATION_OF.rows(contract_id=request.contract_id, request_id=request.pk):
         kind = row["kind"]
@@ -82,8 +98,8 @@ def case_conversation(request, *, reveal_hidden: bool = False) -> list[dict]:
         if reveal_hidden or message_id is None:
             row["hidden_reason"] = None
         row.update(
-            who=User.name_in(row, "actor") or str(_("system")),
-            label=str(KIND_LABELS.get(kind, kind.replace(".", " "))),
+            who=User.name_in(row, "actor") or system,
+            label=labels.get(kind) or kind.replace(".", " "),
             attachments=[] if row["hidden_reason"] else row["data"].get("attachments", []),
             message_id=message_id, hidden=bool(row["hidden_reason"]),
             opens_dispute=kind == "dispute.opened")

@@ -3,9 +3,11 @@
 import json
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contracts.models import Contract
+from marketplace.kernel.compiled import CompiledQuery
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.scoring import Basis, compute
 from reputation.facts import collect, collect_warnings, facts_for, warnings_for
@@ -69,10 +71,22 @@ def _copy_rows(rows) -> None:
                             r.computed_at])
 
 
+def _bases_of_pair(first: int, second: int):
+    return (Reputation.objects.filter(Q(user_id=first) | Q(user_id=second))
+            .values("user_id", "basis"))
+
+
+# A contract's two parties, read on every page that states a choice's consequences.
+BASES_OF_PAIR = CompiledQuery(_bases_of_pair)
+
+
 def stored_bases(users) -> dict:
     """{user_id: Basis} of these users' stored scores (one query): what the pages below this
     app project a choice's consequences from (registered with the kernel's scoring)."""
     ids = [u.pk for u in users if u is not None]
+    if 0 < len(ids) <= 2:
+        rows = BASES_OF_PAIR.rows(first=ids[0], second=ids[-1])
+        return {row["user_id"]: Basis.from_dict(row["basis"]) for row in rows}
     return {user_id: Basis.from_dict(basis) for user_id, basis in
             Reputation.objects.filter(user_id__in=ids).values_list("user_id", "basis")}
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.kernel.clauses import cited_clause
 from marketplace.kernel.mail.queue import queue_status
@@ -104,18 +104,51 @@ def outcome(item, escrow=None):
     the fault. With the escrow it divides (the case's, frozen while the case runs: never the
     live balance, which a settlement empties), what each side would get. (Built in Python: a
     dispute room shows many of these, and a template per item cost more than the rest.)"""
-    fault = format_html(" · {}: {}", _("fault"), str(item.get_fault_display()).lower())
-    if item.outcome == "continue":
-        return format_html("<strong>{}</strong>{}", _("The contract continues"), fault)
-    amount = item.amount_to_freelancer_cents
-    split = ""
-    if escrow is not None and 0 <= amount <= escrow:
-        split = format_html(' <span class="small text-body-secondary">({})</span>', _(
-            "they receive %(net)s after the %(fee)s fee; %(back)s back to the client") % {
-            "net": money(net_of_fee(amount)), "fee": money(fee_of(amount)),
-            "back": money(subtract(escrow, amount))})
-    return format_html("<strong>{}</strong>: {} {}{}{}", _("Cancel"), money(amount),
-                       _("to the freelancer"), split, fault)
+    return mark_safe(outcomes()(item, escrow))  # noqa: S308 (escaped in outcomes())
+
+
+_CHOICE_LABELS: dict = {}
+
+
+def choice_label(obj, field: str) -> str:
+    """`obj.get_<field>_display()` from the field's choices translated once per language
+    (Django rebuilds the choices' dict at every call, a hundred calls or more each)."""
+    key = (type(obj), field, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {
+            value: str(label)
+            for value, label in type(obj)._meta.get_field(field).flatchoices}
+    value = getattr(obj, field)
+    return labels.get(value, value)
+
+
+def outcomes():
+    """`outcome` for many items: its words translated once. Returns a function of an item
+    (an offer, a proposal, a decision) and the escrow, giving escaped HTML."""
+    fault_word = escape(_("fault"))
+    continues = f"<strong>{escape(_('The contract continues'))}</strong>"
+    cancel = f"<strong>{escape(_('Cancel'))}</strong>: "
+    to_freelancer = escape(_("to the freelancer"))
+    split_words = _("they receive %(net)s after the %(fee)s fee; %(back)s back to the client")
+    faults = {}
+
+    def render(item, escrow=None) -> str:
+        fault = faults.get(item.fault)
+        if fault is None:
+            fault = faults[item.fault] = (
+                f" · {fault_word}: {escape(str(choice_label(item, 'fault')).lower())}")
+        if item.outcome == "continue":
+            return continues + fault
+        amount = item.amount_to_freelancer_cents
+        split = ""
+        if escrow is not None and 0 <= amount <= escrow:
+            fee = platform_fee(amount)
+            split = ' <span class="small text-body-secondary">({})</span>'.format(escape(
+                split_words % {"net": format_money(amount - fee), "fee": format_money(fee),
+                               "back": format_money(escrow - amount)}))
+        return f"{cancel}{escape(format_money(amount))} {to_freelancer}{split}{fault}"
+    return render
 
 
 @register.filter
