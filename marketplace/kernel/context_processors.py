@@ -1,16 +1,15 @@
 """Values every page's frame needs: the unread notification count (one query, compiled once),
-the links of the navigation bar and the stylesheets' and scripts' addresses, and the parts of
-the navigation bar that are the same for every viewer of one kind."""
+the links of the navigation bar, the stylesheets' and scripts' addresses, and the page's frame
+(kernel.frame)."""
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from marketplace.kernel.services.notifications import badge_text, unread_count
+from marketplace.kernel.frame import Frame
+from marketplace.kernel.services.notifications import unread_count
 
 # The navigation bar's links take no arguments, so they are the same on every page: reversed
 # once per URL configuration and script prefix instead of a dozen times per page.
@@ -44,33 +43,9 @@ def assets() -> dict[str, str]:
     return _assets
 
 
-# The navigation bar's lists of links (templates/_frame_links.html) depend only on the
-# language and on the kind of viewer (signed in or not, role, staff): a dozen translated,
-# linked items rendered once per process for each, not on every page. Never memoised with
-# DEBUG on, so an edited template shows at once while developing.
-_frames: dict[tuple, dict[str, str]] = {}
-
-
-def frame(user) -> dict[str, str]:
-    signed_in = bool(user is not None and user.is_authenticated)
-    kind = (signed_in, getattr(user, "role", ""), signed_in and user.is_staff)
-    key = (translation.get_language(), kind, get_urlconf(), get_script_prefix())
-    parts = _frames.get(key)
-    if parts is None:
-        context = {"nav": nav_urls(), "signed_in": kind[0], "role": kind[1], "staff": kind[2]}
-        parts = {part: render_to_string("_frame_links.html", {**context, "part": part})
-                 for part in ("links", "account")}
-        if not settings.DEBUG:
-            _frames[key] = parts
-    return parts
-
-
 def _forget(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _nav_urls.clear()
-        _frames.clear()
-    if setting in ("LANGUAGES", "LANGUAGE_CODE", "TEMPLATES", "DEBUG"):
-        _frames.clear()
     if setting in ("STATIC_URL", "STORAGES", "STATICFILES_STORAGE"):
         _assets.clear()
 
@@ -81,14 +56,13 @@ setting_changed.connect(_forget)
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"unread_notifications": 0, "unread_badge": "", "policy": settings,
-                "nav": nav_urls(), "assets": assets(), "frame": frame(user)}
-    unread = SimpleLazyObject(lambda: unread_count(user))
+        return {"unread_notifications": 0, "policy": settings, "nav": nav_urls(),
+                "assets": assets(), "frame": Frame(request, nav_urls())}
+    frame = Frame(request, nav_urls(), unread=lambda: unread_count(user))
     return {
-        "unread_notifications": unread,
-        "unread_badge": SimpleLazyObject(lambda: badge_text(unread)),
+        "unread_notifications": SimpleLazyObject(lambda: frame.unread),
         "policy": settings,
         "nav": nav_urls(),
         "assets": assets(),
-        "frame": frame(user),
+        "frame": frame,
     }

@@ -43,3 +43,37 @@ def test_the_links_follow_the_viewers_language(client):
     german = nav(client, HTTP_ACCEPT_LANGUAGE="de")
     assert ">Password</a>" in english and ">Passwort</a>" in german
     assert ">Passwort</a>" not in nav(client, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_each_viewer_gets_their_own_name_link_zone_and_badge_in_a_shared_frame(client):
+    from marketplace.kernel.services.notifications import notify
+
+    first = ClientFactory(username="first-person", timezone="Europe/Berlin")
+    second = ClientFactory(username="second-person", timezone="America/Chicago")
+    for i in range(3):
+        notify(user=second, text=f"Notice {i}")
+    login(client, first)
+    html_first = client.get(reverse("policy")).content.decode()
+    login(client, second)
+    html_second = client.get(reverse("policy")).content.decode()
+
+    assert "first-person" in html_first and "second-person" not in html_first
+    assert 'href="/u/second-person/"' in html_second and "/u/first-person/" not in html_second
+    assert "America/Chicago" in html_second and "Europe/Berlin" not in html_second
+    assert 'id="unread-count">3<' in html_second
+    assert 'id="unread-count"' not in html_first  # no unread notices: no badge
+
+
+def test_the_sign_out_form_carries_a_working_csrf_token(client):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    login(browser, ClientFactory())
+    html = browser.get(reverse("policy")).content.decode()
+    form = html[html.index('action="' + reverse("account_logout")):]
+    token = form.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    response = browser.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in browser.session
