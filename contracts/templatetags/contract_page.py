@@ -12,7 +12,6 @@ from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 from django.utils.text import normalize_newlines
 from django.utils.translation import get_language
@@ -21,11 +20,10 @@ from django.utils.translation import gettext as _
 from contracts.models import ContractState, MilestoneState
 from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money
-from marketplace.kernel.templatetags.marketplace import BADGE_COLOURS, deadline
+from marketplace.kernel.templatetags.marketplace import badge_html, deadline, month_names
 
 register = template.Library()
 
-DARK_TEXT = {"light", "warning", "info"}
 
 
 _WORDS: dict = {}
@@ -39,7 +37,6 @@ def _words_in(language: str) -> dict:
         words = _WORDS[language] = {
             "contract": {v: escape(str(label)) for v, label in ContractState.choices},
             "milestone": {v: escape(str(label)) for v, label in MilestoneState.choices},
-            "months": {n: escape(str(name).title()) for n, name in MONTHS_3.items()},
             # Escaped texts, and (raw) the formats and the label the deadline tag escapes.
             "client": escape(_("Client")), "freelancer": escape(_("Freelancer")),
             "request_cancellation": escape(_("Request cancellation")),
@@ -68,9 +65,7 @@ def _words_in(language: str) -> dict:
 
 
 def _badge(value: str, labels: dict) -> str:
-    colour = BADGE_COLOURS.get(value, "secondary")
-    return (f'<span class="badge text-bg-{colour}{" text-dark" if colour in DARK_TEXT else ""}"'
-            f' data-state="{escape(value)}">{labels.get(value) or escape(value)}</span>')
+    return badge_html(value, labels.get(value) or escape(value))
 
 
 def _money(cents) -> str:
@@ -167,7 +162,7 @@ def milestone_rows(contract, milestones) -> str:
     if not milestones:
         return ""
     words = _words_in(get_language())
-    labels, months = words["milestone"], words["months"]
+    labels, months = words["milestone"], month_names()
     auto_release, paid, settled = words["auto_release"], words["paid"], words["settled"]
     links = {}
     out = []

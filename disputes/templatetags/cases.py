@@ -16,26 +16,26 @@ from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money, platform_fee
 from marketplace.kernel.templatetags.marketplace import (
-    BADGE_COLOURS,
     answer,
+    badge_html,
     choice_label,
     clause_link,
     deadline,
     moment,
+    moments,
+    month_names,
     outcomes,
 )
 
 register = template.Library()
 
-DARK_TEXT = {"light", "warning", "info"}
 STEP_ICONS = {
     "done": '<i class="bi bi-check2-circle" aria-hidden="true"></i>',
     "current": '<i class="bi bi-arrow-right-circle-fill" aria-hidden="true"></i>',
@@ -80,9 +80,7 @@ def _safe(html: str):
 
 def badge(value: str, label) -> str:
     """`{% state_badge %}` (kernel.templatetags.marketplace) for a value and its label."""
-    colour = BADGE_COLOURS.get(value, "secondary")
-    return (f'<span class="badge text-bg-{colour}{" text-dark" if colour in DARK_TEXT else ""}"'
-            f' data-state="{escape(value)}">{escape(str(label))}</span>')
+    return badge_html(value, escape(str(label)))
 
 
 @register.simple_tag(takes_context=True)
@@ -167,38 +165,12 @@ def offer_rows(dispute, offers):
     return _safe(head + "\n      ".join(out) + "\n    </div></div>")
 
 
-_MONTHS: dict[str, dict[int, str]] = {}
-
-
-def _month_names() -> dict[int, str]:
-    """The months' short names (as `date:"M"`, escaped) in the current language, translated
-    once per process."""
-    language = get_language()
-    months = _MONTHS.get(language)
-    if months is None:
-        months = _MONTHS[language] = {
-            number: escape(str(name).title()) for number, name in MONTHS_3.items()}
-    return months
-
-
-def moments():
-    """`moment` (kernel.templatetags.marketplace) for many rows: the viewer's time zone and
-    the month names looked up once, not per row. Returns escaped text."""
-    zone = timezone.get_current_timezone()
-    months = _month_names()
-
-    def moment_of(value) -> str:
-        if not value:
-            return ""
-        local = value.astimezone(zone)
-        return f"{local.day} {months[local.month]} {local.year}, {local:%H:%M}"
-    return moment_of
 
 
 def _day(value) -> str:
     """`value|date:"j M Y"` in the viewer's time zone."""
     local = timezone.localtime(value)
-    return f"{local.day} {_month_names()[local.month]} {local.year}"
+    return f"{local.day} {month_names()[local.month]} {local.year}"
 
 
 @register.simple_tag
