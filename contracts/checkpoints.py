@@ -49,6 +49,18 @@ def load_trusted(path) -> Checkpoint:
     return checkpoint
 
 
+def checkpoint_option(command, path) -> Checkpoint | None:
+    """The checkpoint a verifying command was given with --checkpoint (None without one); a
+    refused one is reported on the command's stderr and ends it with status 1."""
+    if not path:
+        return None
+    try:
+        return load_trusted(path)
+    except CheckpointError as exc:
+        command.stderr.write(f"REFUSED: {exc}")
+        raise SystemExit(1) from exc
+
+
 @dataclass
 class Divergence:
     subject: str  # "contract 12" or "ledger"

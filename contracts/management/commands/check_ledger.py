@@ -3,10 +3,9 @@
 
 from django.core.management.base import BaseCommand
 
-from contracts.checkpoints import ledger_divergence, load_trusted
+from contracts.checkpoints import checkpoint_option, ledger_divergence
 from contracts.ledger_checks import ledger_problems
 from contracts.models.ledger import Account, LedgerTransaction
-from marketplace.kernel.checkpoints import CheckpointError
 
 
 class Command(BaseCommand):
@@ -21,13 +20,7 @@ class Command(BaseCommand):
                             help="a checkpoint file written by record_checkpoint")
 
     def handle(self, *args, **options):
-        checkpoint = None
-        if options["checkpoint"]:
-            try:
-                checkpoint = load_trusted(options["checkpoint"])
-            except CheckpointError as exc:
-                self.stderr.write(f"REFUSED: {exc}")
-                raise SystemExit(1) from exc
+        checkpoint = checkpoint_option(self, options["checkpoint"])
         problems = ledger_problems()
         for problem in problems:
             self.stderr.write(f"FAILED: {problem}")

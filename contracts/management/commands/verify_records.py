@@ -3,9 +3,8 @@
 
 from django.core.management.base import BaseCommand
 
-from contracts.checkpoints import load_trusted, record_divergences
+from contracts.checkpoints import checkpoint_option, record_divergences
 from contracts.models import Contract
-from marketplace.kernel.checkpoints import CheckpointError
 from marketplace.kernel.models import Event
 from marketplace.kernel.services.record import verify_chain
 
@@ -21,13 +20,7 @@ class Command(BaseCommand):
                             help="a checkpoint file written by record_checkpoint")
 
     def handle(self, *args, **options):
-        checkpoint = None
-        if options["checkpoint"]:
-            try:
-                checkpoint = load_trusted(options["checkpoint"])
-            except CheckpointError as exc:
-                self.stderr.write(f"REFUSED: {exc}")
-                raise SystemExit(1) from exc
+        checkpoint = checkpoint_option(self, options["checkpoint"])
         contracts = Contract.objects.order_by("pk").only("pk", "record_head_seq", "record_head_hash")
         if options["contract_ids"]:
             contracts = contracts.filter(pk__in=options["contract_ids"])
