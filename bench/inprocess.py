@@ -50,7 +50,7 @@ def build():
         wallet_deposit(actor=client, amount_cents=100 + i, idempotency_key=f"inprocess-{i:06d}")
     call_command("recompute_reputation", verbosity=0)
     with connection.cursor() as cursor:  # plans from real statistics, as bench/run does
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print("built; client", client.username)
 
 

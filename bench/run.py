@@ -405,8 +405,11 @@ def main():
     if "pages" in args.only:
         data = reuse_page_data() if args.reuse_data else save_page_data(build_page_data(args.scale))
         call_command("collectstatic", "--no-input", verbosity=0)
+        # As autovacuum leaves a live database: a table just bulk-loaded has no visibility
+        # map yet, and its trigram index keeps every inserted row in a pending list that each
+        # search reads through (the directory's search: 3 ms before, 0.5 ms after).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
         report["pages"] = []
         for i, (name, description, env) in enumerate(CONNECTION_MODES):
             log(f"pages, {name} connections")

@@ -24,7 +24,14 @@ from django.utils import timezone
 from contracts.models import Contract
 from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
 from marketplace.kernel.models import Role, User
-from marketplace.kernel.paged import LISTED, CompiledPages, PagedRows, counted_page, listed
+from marketplace.kernel.paged import (
+    LISTED,
+    CompiledPages,
+    PagedRows,
+    RankedPages,
+    counted_page,
+    listed,
+)
 from marketplace.kernel.patterns import ContainsPattern, IContainsPattern, like_pattern
 from marketplace.kernel.scoring import EXPLAINED_LINES, reason_text
 from reputation.models import Application, Feedback, Job, JobState, Reputation
@@ -107,7 +114,7 @@ def _patterns(terms: list[str], kinds: str) -> dict[str, str]:
 PAGE = 20
 
 JOB_ROW_FIELDS = ("id", "title", "budget_cents", "skills", *User.name_values("client"),
-                  "client__reputation__score", "applicants")
+                  "client_reputation__score", "applicants")
 
 
 def _applicants():
@@ -116,23 +123,33 @@ def _applicants():
 
 
 def _board(patterns: list[str]):
+    """The open jobs matching `patterns`, in the board's order, ranked on the job and its
+    client's score alone (`Job.client_reputation`: no join to the clients' user rows)."""
     qs = Job.objects.filter(state=JobState.OPEN)
     if patterns:
         qs = (qs.annotate(relevance=_relevance(patterns, ["title", "skills"], ["description"]))
               .filter(relevance__gt=0))
-    order = [F("client__reputation__score").desc(nulls_last=True), "-created_at", "-pk"]
+    order = [F("client_reputation__score").desc(nulls_last=True), "-created_at", "-pk"]
     return qs.order_by(*(["-relevance"] if patterns else []), *order)
 
 
-def _board_rows(_lowered: list[str], typed: list[str]):
-    return (_board(typed).annotate(applicants=_applicants(), **{LISTED: listed()})
-            .values(*JOB_ROW_FIELDS, LISTED))
+def _board_ranked(_lowered: list[str], typed: list[str]):
+    return _board(typed)
 
 
-# A page of the board with the board's length (kernel.paged.counted_page), compiled once;
-# a search of n terms, once per number of terms (kernel.patterns).
-OPEN_JOB_ROWS = CompiledPages(lambda: _board_rows([], []))
-SEARCHED_JOB_ROWS = {n: CompiledPages(build) for n, build in _searches(_board_rows, "t").items()}
+def _board_rows(window, _lowered: list[str], typed: list[str]):
+    """The rows of the jobs in `window` (ids from `_board_ranked`), in the board's order."""
+    return (_board(typed).filter(pk__in=window).annotate(applicants=_applicants())
+            .values(*JOB_ROW_FIELDS))
+
+
+# A page of the board with the board's length (kernel.paged: counted_page, RankedPages),
+# compiled once; a search of n terms, once per number of terms (kernel.patterns).
+OPEN_JOB_ROWS = RankedPages(lambda: _board_ranked([], []), lambda window: _board_rows(window, [], []))
+SEARCHED_JOB_ROWS = {
+    n: RankedPages(build, lambda window, **patterns: _board_rows(
+        window, [], [patterns[f"t{i}"] for i in range(len(patterns))]))
+    for n, build in _searches(_board_ranked, "t").items()}
 
 
 def job_board_page(query: str, page_number):

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, IntegerField, Subquery, Window
 
 from marketplace.kernel.compiled import CompiledQuery
 
@@ -41,6 +41,38 @@ class CompiledPages:
                 return list(window(**params))
             query = self._windows[offset, size] = CompiledQuery(window)
         return query.rows(**params)
+
+
+class RankedPages(CompiledPages):
+    """Pages of a long list ranked on a few narrow columns (a score, a date) whose rows show
+    many more (names, counts): `rank(**params)` returns the list, ordered, reading only what
+    its order and filters need; `show(window, **params)` returns the `values()` rows whose
+    ids are in `window` (a subquery of one window of the ranking), in the same
+    order. Each row also carries the list's length (LISTED, `length_of`). One read: the
+    whole list is ranked and counted without its wide rows, and only the window is read
+    whole (the job board read every open job's client to show twenty: issue 17)."""
+
+    def __init__(self, rank: Callable, show: Callable, *, keep: int = 20):
+        super().__init__(rank, keep=keep)
+        self.show = show
+
+    def _window(self, offset: int, size: int) -> Callable:
+        @functools.wraps(self.build)
+        def window(**params):
+            ranked = self.build(**params)
+            shown = self.show(ranked.values("pk")[offset:offset + size], **params)
+            return shown.annotate(**{LISTED: length_of(ranked)})
+        return window
+
+
+class length_of(Subquery):
+    """How many rows `queryset` has, as a scalar subquery of the read that shows a page."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) listed_rows)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset):
+        super().__init__(queryset.order_by().values("pk"))
 
 
 class PagedRows:

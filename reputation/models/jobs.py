@@ -51,6 +51,11 @@ class Job(ConcurrentTransitionMixin, models.Model):
     state = FSMField(default=JobState.OPEN, choices=JobState.choices, protected=True,
                      db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The client's reputation joined on the job's own client_id (no column of its own): the
+    # board ranks its open jobs by it without joining every client's user row.
+    client_reputation = models.ForeignObject(
+        "reputation.Reputation", on_delete=models.DO_NOTHING, from_fields=["client"],
+        to_fields=["user"], null=True, related_name="+", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
