@@ -37,9 +37,17 @@ from contracts.models import (
     ReportState,
     TransactionKind,
 )
-from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
+from marketplace.kernel.compiled import (
+    CompiledQuery,
+    Read,
+    fields_of,
+    instance,
+    prefetched,
+    together,
+)
 from marketplace.kernel.models import Event, User
 from marketplace.kernel.paged import CompiledPages, PagedRows
+from marketplace.kernel.services.notifications import keep_unread, unread_read
 
 
 def contracts_for(user):
@@ -135,26 +143,30 @@ def contract_page(user, contract_id: int) -> Contract:
     joined, `recent_event_count` of them; `recent_messages`: dicts with `html`). The page's reads are compiled once
     (kernel.compiled), rows are read as values (nothing is called on them) and rendered
     once for each viewer's time zone and language (contracts.rows); the record page has
-    every row."""
-    row = CONTRACT_FOR_PAGE.first(contract_id=contract_id, user_id=user.pk)
-    if row is None:
+    every row. The page's reads, and the frame's unread count, go in one round trip
+    (kernel.compiled.together): what they find for a contract the user is no party to is
+    dropped unseen (404)."""
+    found, milestone_rows, events, messages, unread = together(
+        CONTRACT_FOR_PAGE.read(contract_id=contract_id, user_id=user.pk),
+        MILESTONES_OF.read(contract_id=contract_id), RECENT_EVENTS_OF.read(contract_id=contract_id),
+        RECENT_MESSAGES_OF.read(contract_id=contract_id), unread_read(user))
+    if not found:
         raise Http404
+    keep_unread(user, unread)
+    row = found[0]
     contract = instance(Contract, row)
     contract.client = instance(User, row, "client__")
     contract.freelancer = instance(User, row, "freelancer__")
-    contract.page_milestones = [instance(Milestone, m)
-                                for m in MILESTONES_OF.rows(contract_id=contract.pk)]
+    contract.page_milestones = [instance(Milestone, m) for m in milestone_rows]
     for milestone in contract.page_milestones:
         milestone.contract = contract
     prefetched(contract, "milestones", contract.page_milestones)
-    events = RECENT_EVENTS_OF.rows(contract_id=contract.pk)
     for event in events:
         event["actor_name"] = User.name_in(event, "actor") or str(_("system"))
     events.reverse()
     # One cached block for the whole timeline (its key names every event's key).
     contract.recent_events = rows.TIMELINE_EVENTS.render_joined(events)
     contract.recent_event_count = len(events)
-    messages = RECENT_MESSAGES_OF.rows(contract_id=contract.pk)
     messages.reverse()
     for message in messages:
         message["author_name"] = User.name_in(message, "author")
@@ -209,10 +221,14 @@ def _live_offers_of(user_id: int):
 LIVE_OFFERS_OF = CompiledQuery(_live_offers_of)
 
 
-def live_offers(user) -> list[dict]:
+def live_offers_read(user) -> Read:
+    return LIVE_OFFERS_OF.read(user_id=user.pk)
+
+
+def live_offers(user, rows: list[dict] | None = None) -> list[dict]:
     """Offers the user made or received that still wait for an answer, soonest first (at
-    most 50), as rows with both parties' names."""
-    rows = LIVE_OFFERS_OF.rows(user_id=user.pk)
+    most 50), as rows with both parties' names (`rows`: as `live_offers_read` read them)."""
+    rows = live_offers_read(user).rows() if rows is None else rows
     for row in rows:
         row["client_name"] = User.name_in(row, "client")
         row["freelancer_name"] = User.name_in(row, "freelancer")
@@ -306,10 +322,15 @@ def _milestones_needing_action_of(user_id: int):
 MILESTONES_NEEDING_ACTION_OF = CompiledQuery(_milestones_needing_action_of)
 
 
-def milestones_needing_action(user) -> list[dict]:
+def milestones_needing_action_read(user) -> Read:
+    return MILESTONES_NEEDING_ACTION_OF.read(user_id=user.pk)
+
+
+def milestones_needing_action(user, rows: list[dict] | None = None) -> list[dict]:
     """Milestones of the user's active contracts that wait on someone (fund, deliver,
-    review), soonest deadline first (at most 25), as rows with both parties' names."""
-    rows = MILESTONES_NEEDING_ACTION_OF.rows(user_id=user.pk)
+    review), soonest deadline first (at most 25), as rows with both parties' names
+    (`rows`: as `milestones_needing_action_read` read them)."""
+    rows = milestones_needing_action_read(user).rows() if rows is None else rows
     for row in rows:
         row["client_name"] = User.name_in(row, "contract__client")
         row["freelancer_name"] = User.name_in(row, "contract__freelancer")
@@ -382,5 +403,10 @@ STAFF_READERS_OF = CompiledQuery(_staff_readers_of)
 def staff_who_read(contract: Contract) -> list[dict]:
     """Each staff member who read the contract's data: their name and their first and last
     read (not every click), first reader first (one query)."""
+    return staff_readers(STAFF_READERS_OF.rows(contract_id=contract.pk))
+
+
+def staff_readers(rows: list[dict]) -> list[dict]:
+    """`staff_who_read` from the rows STAFF_READERS_OF read."""
     return [{"name": User.name_in(row, "reader"), "first": row["first"], "last": row["last"],
-             "reads": row["reads"]} for row in STAFF_READERS_OF.rows(contract_id=contract.pk)]
+             "reads": row["reads"]} for row in rows]

@@ -12,13 +12,21 @@ from django.http import Http404
 
 from contracts import access
 from contracts.models import Attachment, Contract, Milestone
-from contracts.selectors import MILESTONES_OF
-from disputes.conversation import case_conversation
+from contracts.selectors import MILESTONES_OF, STAFF_READERS_OF, staff_readers
+from disputes.conversation import case_conversation, conversation_read
 from disputes.endings import dispute_ending, request_ending
 from disputes.models import CancellationRequest, Dispute, Proposal, SettlementOffer
-from marketplace.kernel.compiled import CompiledQuery, fields_of, instance, prefetched
+from marketplace.kernel.compiled import (
+    CompiledQuery,
+    Read,
+    fields_of,
+    instance,
+    prefetched,
+    together,
+)
 from marketplace.kernel.models import User
 from marketplace.kernel.pagecache import RowFragments
+from marketplace.kernel.services.notifications import keep_unread, unread_read
 
 # The dispute's frozen snapshot can be large; only the record and the console show it.
 _DISPUTE_FIELDS = [name for name in fields_of(Dispute) if name != "snapshot"]
@@ -75,19 +83,23 @@ PROPOSALS_OF = CompiledQuery(_proposals_of)
 EVIDENCE_OF = CompiledQuery(_evidence_of)
 
 
-def _named(contract: Contract, *others: int | None) -> dict[int, User]:
-    """The contract's parties (set on it) and `others` (staff), by id, in one read."""
+def _people_read(contract: Contract, *others: int | None) -> Read:
+    """The contract's parties and `others` (staff), by id, in one read."""
     ids = [contract.client_id, contract.freelancer_id, *(others or ())]
     ids = [*ids, *([0] * (4 - len(ids)))]
-    people = {row["id"]: instance(User, row) for row in PEOPLE.rows(
-        first=ids[0], second=ids[1], third=ids[2] or 0, fourth=ids[3] or 0)}
+    return PEOPLE.read(first=ids[0], second=ids[1], third=ids[2] or 0, fourth=ids[3] or 0)
+
+
+def _named(contract: Contract, rows: list[dict]) -> dict[int, User]:
+    """The people read by `_people_read`, by id; the contract's parties set on it."""
+    people = {row["id"]: instance(User, row) for row in rows}
     contract.client = people[contract.client_id]
     contract.freelancer = people[contract.freelancer_id]
     return people
 
 
-def _with_milestones(contract: Contract) -> None:
-    milestones = [instance(Milestone, row) for row in MILESTONES_OF.rows(contract_id=contract.pk)]
+def _with_milestones(contract: Contract, rows: list[dict]) -> None:
+    milestones = [instance(Milestone, row) for row in rows]
     for milestone in milestones:
         milestone.contract = contract
     prefetched(contract, "milestones", milestones)
@@ -110,36 +122,52 @@ def cancellation_page(user, pk: int) -> CancellationRequest:
     contract = request.contract = instance(Contract, row, "contract__")
     if not contract.is_party(user):
         raise Http404
-    people = _named(contract)
-    _request_people(request, people)
     dispute = None
     if row["dispute__id"] is not None:
         dispute = instance(Dispute, row, "dispute__")
         dispute.contract, dispute.cancellation_request = contract, request
+    # What the page reads once the request is found, in one round trip (kernel.compiled).
+    closed_dispute = dispute is not None and not dispute.is_open
+    people_rows, conversation_rows, unread, *settled = together(
+        _people_read(contract), conversation_read(request), unread_read(user),
+        *(_offers_and_proposals_reads(dispute) if closed_dispute else ()))
+    keep_unread(user, unread)
+    people = _named(contract, people_rows)
+    _request_people(request, people)
+    if dispute is not None:
         if dispute.opened_by_id in people:
             dispute.opened_by = people[dispute.opened_by_id]
-        if not dispute.is_open:
-            _with_offers_and_proposals(dispute, people)
+        if closed_dispute:
+            _with_offers_and_proposals(dispute, people, *settled)
     CancellationRequest.dispute.related.set_cached_value(request, dispute)
     request.ending = request_ending(request)
-    request.conversation = case_conversation(request)
+    request.conversation = case_conversation(request, conversation_rows)
     return request
 
 
-def _with_offers_and_proposals(dispute: Dispute, people: dict) -> None:
+def _proposed(dispute: Dispute) -> bool:
+    # A proposal is only ever made by the `propose` transition, which counts it in
+    # `proposal_rounds`, and a decision only in arbitration: a case still negotiating or in
+    # mediation with no round yet has none, and is not asked for them.
+    return not (dispute.proposal_rounds == 0 and dispute.state in ("negotiation", "mediation"))
+
+
+def _offers_and_proposals_reads(dispute: Dispute) -> list[Read]:
+    return [OFFERS_OF.read(dispute_id=dispute.pk),
+            *([PROPOSALS_OF.read(dispute_id=dispute.pk)] if _proposed(dispute) else [])]
+
+
+def _with_offers_and_proposals(dispute: Dispute, people: dict, offer_rows: list[dict],
+                               proposal_rows: list[dict] | None = None) -> None:
+    """`offer_rows` and `proposal_rows` as `_offers_and_proposals_reads` read them."""
     offers = []
-    for row in OFFERS_OF.rows(dispute_id=dispute.pk):
+    for row in offer_rows:
         offer = instance(SettlementOffer, row)
         offer.made_by = people.get(offer.made_by_id) or instance(User, row, "made_by__")
         offer.dispute = dispute
         offers.append(offer)
     prefetched(dispute, "offers", offers)
-    # A proposal is only ever made by the `propose` transition, which counts it in
-    # `proposal_rounds`, and a decision only in arbitration: a case still negotiating or in
-    # mediation with no round yet has none, and is not asked for them.
-    unproposed = dispute.proposal_rounds == 0 and dispute.state in ("negotiation", "mediation")
-    proposals = [] if unproposed else [
-        instance(Proposal, row) for row in PROPOSALS_OF.rows(dispute_id=dispute.pk)]
+    proposals = [instance(Proposal, row) for row in proposal_rows or ()]
     for proposal in proposals:
         proposal.dispute = dispute
     prefetched(dispute, "proposals", proposals)
@@ -158,10 +186,16 @@ def _may_read(user, dispute: Dispute) -> bool:
 def dispute_room(user, pk: int) -> Dispute:
     """The dispute with everything its room shows, for a party or staff who needs to know
     (else 404): contract and parties, the request, mediator and arbitrator, offers,
-    proposals, evidence, milestones and the whole case's conversation."""
-    row = DISPUTE_ROW.first(dispute_id=pk)
-    if row is None:
+    proposals, evidence, milestones, the whole case's conversation and the staff who read
+    the case (`staff_readers`). Two round trips (kernel.compiled.together): what the
+    dispute's id finds, then what its row names. What the first finds for a dispute the
+    user may not read is dropped unseen (404)."""
+    row, offer_rows, evidence = together(DISPUTE_ROW.read(dispute_id=pk),
+                                         OFFERS_OF.read(dispute_id=pk),
+                                         EVIDENCE_OF.read(dispute_id=pk))
+    if not row:
         raise Http404
+    row = row[0]
     dispute = instance(Dispute, row)
     contract = dispute.contract = instance(Contract, row, "contract__")
     if not _may_read(user, dispute):
@@ -170,18 +204,25 @@ def dispute_room(user, pk: int) -> Dispute:
         CancellationRequest, row, "cancellation_request__")
     request.contract = contract
     CancellationRequest.dispute.related.set_cached_value(request, dispute)
-    people = _named(contract, dispute.mediator_id, dispute.arbitrator_id)
+    people_rows, milestone_rows, conversation_rows, reader_rows, unread, *proposal_rows = together(
+        _people_read(contract, dispute.mediator_id, dispute.arbitrator_id),
+        MILESTONES_OF.read(contract_id=contract.pk), conversation_read(request),
+        STAFF_READERS_OF.read(contract_id=contract.pk), unread_read(user),
+        *([PROPOSALS_OF.read(dispute_id=dispute.pk)] if _proposed(dispute) else []))
+    keep_unread(user, unread)
+    people = _named(contract, people_rows)
     _request_people(request, people)
     for field in ("mediator", "arbitrator", "opened_by"):
         user_id = getattr(dispute, f"{field}_id")
         setattr(dispute, field, people.get(user_id) if user_id else None)
-    _with_milestones(contract)
-    _with_offers_and_proposals(dispute, people)
-    evidence = EVIDENCE_OF.rows(dispute_id=dispute.pk)
+    _with_milestones(contract, milestone_rows)
+    _with_offers_and_proposals(dispute, people, offer_rows, *proposal_rows)
     for item in evidence:
         item["uploader"] = User.name_in(item, "uploaded_by")
     dispute.evidence_rows = EVIDENCE.render(evidence)
     # Case workers read the case as the record has it, messages a mediator hid included.
-    dispute.conversation = case_conversation(request, reveal_hidden=not contract.is_party(user))
+    dispute.conversation = case_conversation(request, conversation_rows,
+                                             reveal_hidden=not contract.is_party(user))
+    dispute.staff_readers = staff_readers(reader_rows)
     dispute.ending = dispute_ending(dispute)
     return dispute

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contracts.selectors import event_hidden_reason
-from marketplace.kernel.compiled import CompiledQuery
+from marketplace.kernel.compiled import CompiledQuery, Read
 from marketplace.kernel.models import Event, User
 from marketplace.kernel.pagecache import RowFragments
 
@@ -84,15 +84,24 @@ def _words() -> tuple[dict, str]:
     return words
 
 
-def case_conversation(request, *, reveal_hidden: bool = False) -> list[dict]:
+def conversation_read(request) -> Read:
+    """The read of `request`'s conversation, for `case_conversation` (kernel.compiled)."""
+    return CONVERSATION_OF.read(contract_id=request.contract_id, request_id=request.pk)
+
+
+def case_conversation(request, rows: list[dict] | None = None, *,
+                      reveal_hidden: bool = False) -> list[dict]:
     """Every event of `request`'s case (and its dispute), oldest first, up to the one that
-    settled the contract or resumed it, each with its rendered `html` (one query). Messages
+    settled the contract or resumed it, each with its rendered `html` (one query, or the
+    `rows` of `conversation_read` read with others). Messages
     a mediator hid show as hidden, with the reason, unless `reveal_hidden` (a case worker
     reading the record). What depends on the viewer (their own entries, the link to report a
     message) is left to the page."""
     labels, system = _words()
     entries = []
-    for row in CONVERSATION_OF.rows(contract_id=request.contract_id, request_id=request.pk):
+    if rows is None:
+        rows = conversation_read(request).rows()
+    for row in rows:
         kind = row["kind"]
         message_id = row["data"].get("message_id") if kind == "message.posted" else None
         if reveal_hidden or message_id is None:

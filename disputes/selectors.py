@@ -29,7 +29,7 @@ from disputes.models import (
     DisputeState,
 )
 from disputes.models.dispute import OPEN_STATES, REASSIGN_ARBITRATOR, REASSIGN_MEDIATOR
-from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
+from marketplace.kernel.compiled import CompiledQuery, Read, fields_of, instance
 from marketplace.kernel.models import User
 
 
@@ -92,10 +92,15 @@ def _disputes_awaiting_of(user_id: int):
 DISPUTES_AWAITING_OF = CompiledQuery(_disputes_awaiting_of)
 
 
-def disputes_awaiting(user) -> list[dict]:
+def disputes_awaiting_read(user) -> Read:
+    return DISPUTES_AWAITING_OF.read(user_id=user.pk)
+
+
+def disputes_awaiting(user, rows: list[dict] | None = None) -> list[dict]:
     """Open disputes of the user's contracts (a party always has something to watch),
-    soonest deadline first (at most 25), as rows."""
-    return DISPUTES_AWAITING_OF.rows(user_id=user.pk)
+    soonest deadline first (at most 25), as rows (`rows`: as `disputes_awaiting_read` read
+    them)."""
+    return disputes_awaiting_read(user).rows() if rows is None else rows
 
 
 def _latest_case_of(contract_id: int):
@@ -151,10 +156,15 @@ def _live_requests_of(user_id: int):
 LIVE_REQUESTS_OF = CompiledQuery(_live_requests_of)
 
 
-def live_requests(user) -> list[dict]:
+def live_requests_read(user) -> Read:
+    return LIVE_REQUESTS_OF.read(user_id=user.pk)
+
+
+def live_requests(user, rows: list[dict] | None = None) -> list[dict]:
     """The user's live cancellation requests (whoever's move it is), soonest deadline first
-    (at most 50), as rows with the name of whose turn it is."""
-    rows = LIVE_REQUESTS_OF.rows(user_id=user.pk)
+    (at most 50), as rows with the name of whose turn it is (`rows`: as
+    `live_requests_read` read them)."""
+    rows = live_requests_read(user).rows() if rows is None else rows
     for row in rows:
         row["turn_user_name"] = User.name_in(row, "turn_user")
     return rows

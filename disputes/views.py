@@ -126,7 +126,7 @@ def dispute_detail(request, pk: int):
         "can_add_evidence": party and dispute.state in EVIDENCE_STATES,
         "reading_as_staff": not party,
         # Who on the staff opened the case: names, first and last read (not every click).
-        "staff_readers": contract_selectors.staff_who_read(dispute.contract),
+        "staff_readers": dispute.staff_readers,
     })
 
 

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Contract
-from marketplace.kernel.compiled import CompiledQuery, fields_of, instance
+from marketplace.kernel.compiled import CompiledQuery, Read, fields_of, instance
 from marketplace.kernel.models import Role, User
 from marketplace.kernel.paged import (
     LISTED,
@@ -184,11 +184,17 @@ def _feedback_to_leave_of(user_id: int, window_opened: datetime):
 FEEDBACK_TO_LEAVE_OF = CompiledQuery(_feedback_to_leave_of)
 
 
-def feedback_to_leave(user) -> list[dict]:
-    """Ended contracts still in their feedback window where the user has not left feedback
-    (at most 50), as rows with when the window closes (`closes_at`)."""
+def feedback_to_leave_read(user) -> Read:
     window = timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
-    rows = FEEDBACK_TO_LEAVE_OF.rows(user_id=user.pk, window_opened=timezone.now() - window)
+    return FEEDBACK_TO_LEAVE_OF.read(user_id=user.pk, window_opened=timezone.now() - window)
+
+
+def feedback_to_leave(user, rows: list[dict] | None = None) -> list[dict]:
+    """Ended contracts still in their feedback window where the user has not left feedback
+    (at most 50), as rows with when the window closes (`closes_at`; `rows`: as
+    `feedback_to_leave_read` read them)."""
+    window = timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+    rows = feedback_to_leave_read(user).rows() if rows is None else rows
     for row in rows:
         row["closes_at"] = row["ended_at"] + window
     return rows

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from contracts import selectors as contract_selectors
 from disputes import selectors as case_selectors
 from disputes.models import DisputeState
+from marketplace.kernel.compiled import together
 from marketplace.kernel.links import row_link
 from marketplace.kernel.money import format_money
-from reputation.selectors import feedback_to_leave
+from marketplace.kernel.services.notifications import keep_unread, unread_read
+from reputation.selectors import feedback_to_leave, feedback_to_leave_read
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,10 @@ class ActionItem:
 # links each row from one reverse (kernel.links): the dashboard is every user's first page.
 
 
-def _offer_items(user) -> list[ActionItem]:
+def _offer_items(user, rows: list[dict]) -> list[ActionItem]:
     items = []
     link = row_link("contracts:detail")
-    for c in contract_selectors.live_offers(user):
+    for c in contract_selectors.live_offers(user, rows):
         amount = format_money(c["amount_cents"])
         if c["freelancer_id"] == user.pk:
             items.append(ActionItem(
@@ -91,12 +93,12 @@ def _translated_milestone_texts() -> dict:
     }
 
 
-def _milestone_items(user) -> list[ActionItem]:
+def _milestone_items(user, rows: list[dict]) -> list[ActionItem]:
     items = []
     link = row_link("contracts:detail")
     texts = _milestone_texts()
     badges = texts["badges"]
-    for m in contract_selectors.milestones_needing_action(user):
+    for m in contract_selectors.milestones_needing_action(user, rows):
         is_client = user.pk == m["contract__client_id"]
         # The client funds and reviews; the freelancer delivers.
         mine = not is_client if m["state"] == "funded" else is_client
@@ -111,10 +113,10 @@ def _milestone_items(user) -> list[ActionItem]:
     return items
 
 
-def _case_items(user) -> list[ActionItem]:
+def _case_items(user, rows: list[dict]) -> list[ActionItem]:
     items = []
     link = row_link("disputes:cancellation")
-    for r in case_selectors.live_requests(user):
+    for r in case_selectors.live_requests(user, rows):
         to_freelancer = r["amount_to_freelancer_cents"]
         terms = {"freelancer": format_money(to_freelancer),
                  "client": format_money(r["escrow_cents"] - to_freelancer)}
@@ -157,18 +159,18 @@ def _waiting_request_detail(r: dict, terms: dict) -> str:
         "client": format_money(r["escrow_cents"] - at_timeout)}
 
 
-def _feedback_items(user) -> list[ActionItem]:
+def _feedback_items(user, rows: list[dict]) -> list[ActionItem]:
     link = row_link("reputation:feedback")
     return [
         ActionItem(title=_("Leave feedback on “%(title)s”") % {"title": c["title"]},
                    detail=_("Double-blind: shown when both of you have, or when the window "
                             "closes."),
                    url=link(c["id"]), deadline=c["closes_at"], badge=_("Feedback"))
-        for c in feedback_to_leave(user)
+        for c in feedback_to_leave(user, rows)
     ]
 
 
-def _dispute_items(user) -> list[ActionItem]:
+def _dispute_items(user, rows: list[dict]) -> list[ActionItem]:
     link = row_link("disputes:dispute")
     return [
         ActionItem(title=_("Dispute on “%(title)s”: %(stage)s")
@@ -177,11 +179,19 @@ def _dispute_items(user) -> list[ActionItem]:
                    detail=_("Offers, evidence and the mediator's proposal are in the dispute "
                             "room."),
                    url=link(d["id"]), deadline=d["deadline_at"], badge=_("Dispute"))
-        for d in case_selectors.disputes_awaiting(user)
+        for d in case_selectors.disputes_awaiting(user, rows)
     ]
 
 
-PROVIDERS = [_case_items, _dispute_items, _offer_items, _milestone_items, _feedback_items]
+# Each source: the read it needs and how its rows become items. All of them, the frame's
+# unread count and the e-mail check go in one round trip (kernel.compiled.together).
+SOURCES = [
+    (case_selectors.live_requests_read, _case_items),
+    (case_selectors.disputes_awaiting_read, _dispute_items),
+    (contract_selectors.live_offers_read, _offer_items),
+    (contract_selectors.milestones_needing_action_read, _milestone_items),
+    (feedback_to_leave_read, _feedback_items),
+]
 
 
 @dataclass(frozen=True)
@@ -225,7 +235,14 @@ PER_SOURCE = 25
 
 
 def action_items(user) -> list[ActionItem]:
-    items = [item for provider in PROVIDERS for item in provider(user)[:PER_SOURCE]]
+    """What waits on the user or on the other side, from every source. Also keeps the
+    user's unread count and e-mail check for the page's frame and banner, read with them."""
+    *found, unread, verified = together(*(read(user) for read, _items in SOURCES),
+                                        unread_read(user), user.verified_email_read())
+    keep_unread(user, unread)
+    user.keep_verified_email(verified)
+    items = [item for (_read, build), rows in zip(SOURCES, found, strict=True)
+             for item in build(user, rows)[:PER_SOURCE]]
     far = datetime.max.replace(tzinfo=None)
     return sorted(
         items,

@@ -105,6 +105,14 @@ class User(AbstractUser):
         # Asked on every dashboard and offer page: a read compiled once (kernel.compiled).
         return bool(_VERIFIED_EMAIL_OF.rows(user_id=self.pk))
 
+    def verified_email_read(self):
+        """The read behind `has_verified_email`, for a page to send with its own reads
+        (kernel.compiled.together), then `keep_verified_email` with its rows."""
+        return _VERIFIED_EMAIL_OF.read(user_id=self.pk)
+
+    def keep_verified_email(self, rows: list) -> None:
+        self.__dict__["has_verified_email"] = bool(rows)  # as the cached property keeps it
+
     @property
     def skills_list(self) -> list[str]:
         return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
