@@ -6,8 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
-    Max,
-    Min,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -22,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from contracts import access, rows
 from contracts.models import (
-    AccessLogEntry,
     Account,
     AccountKind,
     Attachment,
@@ -35,6 +33,7 @@ from contracts.models import (
     Milestone,
     MilestoneState,
     ReportState,
+    StaffReader,
     TransactionKind,
 )
 from marketplace.kernel.compiled import (
@@ -391,9 +390,11 @@ def access_log(contract: Contract, *, limit: int = 50) -> tuple[list, int]:
 
 
 def _staff_readers_of(contract_id: int):
-    return (AccessLogEntry.objects.filter(contract_id=contract_id)
-            .values(*User.name_values("reader"))
-            .annotate(first=Min("at"), last=Max("at"), reads=Count("id")).order_by("first"))
+    # Kept by the access log's service (one row per reader), not counted from the log.
+    return (StaffReader.objects.filter(contract_id=contract_id)
+            .values(*User.name_values("reader"), "reads", first=F("first_at"),
+                    last=F("last_at"))
+            .order_by("first_at", "id"))
 
 
 # Shown in every dispute room: compiled once (kernel.compiled).

@@ -1,6 +1,6 @@
 """Contracts, their milestones, the ledger, and the message thread with attachments."""
 
-from .access_log import AccessKind, AccessLogEntry
+from .access_log import AccessKind, AccessLogEntry, StaffReader
 from .contract import Contract, ContractState
 from .ledger import Account, AccountKind, Entry, LedgerHead, LedgerTransaction, TransactionKind
 from .messages import Attachment, Message
@@ -27,6 +27,7 @@ __all__ = [
     "MilestoneState",
     "ReportState",
     "Settlement",
+    "StaffReader",
     "TransactionKind",
     "Withdrawal",
 ]

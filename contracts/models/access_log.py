@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.kernel.db_privileges import KEPT
 from marketplace.kernel.models import AppendOnlyModel
 
 
@@ -41,3 +42,27 @@ class AccessLogEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.reader} read {self.get_what_display()} of #{self.contract_id} at {self.at}"
+
+
+class StaffReader(models.Model):
+    """One staff member's reads of one contract's data: the first, the last and how many,
+    kept by the service that writes the log (contracts.services.access_log) in the same
+    transaction. The log is the record; this is what the dispute room shows its parties on
+    every visit, without counting every entry of a case a mediator opened a thousand times."""
+
+    db_privileges = KEPT
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    reads = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "reader"],
+                                               name="staff_reader_once_per_contract")]
+
+    def __str__(self) -> str:
+        return f"{self.reader} read #{self.contract_id} {self.reads} times"

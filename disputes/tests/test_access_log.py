@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.db.models import Count, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import login
-from contracts.models import AccessLogEntry, Attachment, Message
+from contracts.models import AccessLogEntry, Attachment, Message, StaffReader
 from disputes.services import disputes as dsvc
 from disputes.tests.factories import in_mediation, make_dispute
 from marketplace.kernel.models.append_only import AppendOnlyError
@@ -177,3 +178,51 @@ def test_entries_are_append_only(client, case, mediator):
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
+
+
+def test_the_kept_readers_agree_with_the_log(client, case, mediator):
+    """What the dispute room shows (contracts.StaffReader, kept as each read is logged) is
+    what the log says: per reader and contract, the first and last read and how many."""
+    other = in_mediation(make_dispute(), mediator)
+    dsvc.dispute_message(actor=mediator, dispute=other, body="Hello both.")
+    lead = LeadMediatorFactory()
+    start = timezone.now()
+    for hours, reader in ((1, mediator), (2, lead), (3, mediator)):
+        with time_machine.travel(start + timedelta(hours=hours), tick=False):
+            login(client, reader)
+            for path, _what, _id in console_reads(case):
+                assert client.get(path).status_code == 200
+            client.get(reverse("admin:contracts_message_changelist"))  # a list over both cases
+    logged = {
+        (row["reader_id"], row["contract_id"]): (row["first"], row["last"], row["n"])
+        for row in AccessLogEntry.objects.values("reader_id", "contract_id").order_by()
+        .annotate(first=Min("at"), last=Max("at"), n=Count("id"))}
+    kept = {(r.reader_id, r.contract_id): (r.first_at, r.last_at, r.reads)
+            for r in StaffReader.objects.all()}
+    assert kept == logged
+    assert kept[mediator.pk, case.contract_id][2] == 2 * (len(console_reads(case)) + 1)
+    assert (mediator.pk, other.contract_id) in kept
+
+
+def test_a_first_read_racing_another_counts_once_each(case, mediator, monkeypatch):
+    """Two first reads at once by the same reader: the second insert meets the first's row
+    (the unique constraint) and counts by the update; no read is lost, no error shows."""
+    from contracts.services import access_log
+
+    real_counted = access_log._counted
+    calls = []
+
+    def the_other_read_got_there_first(reader_id, contract_id, at):
+        calls.append(at)
+        if len(calls) == 1:  # the concurrent first read, committed just after our update
+            StaffReader.objects.create(reader_id=reader_id, contract_id=contract_id,
+                                       first_at=at, last_at=at, reads=1)
+            return 0
+        return real_counted(reader_id, contract_id, at)
+
+    monkeypatch.setattr(access_log, "_counted", the_other_read_got_there_first)
+    access_log.log_staff_read(reader=mediator, contract=case.contract, what="case",
+                              object_id=case.pk)
+    kept = StaffReader.objects.get(reader=mediator, contract=case.contract)
+    assert len(calls) == 2 and kept.reads == 2
+    assert AccessLogEntry.objects.filter(reader=mediator).count() == 1
