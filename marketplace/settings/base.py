@@ -109,6 +109,13 @@ def database(url: str) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    elif os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0":
+        # PostgreSQL binds the parameters and keeps a statement prepared once a connection has
+        # run it five times (psycopg's threshold; Django turns preparing off unless told): each
+        # page's reads are planned once per connection instead of on every request, which was
+        # half to two thirds of the pages' database CPU (bench/NOTES.md). Behind PgBouncer in
+        # transaction mode older than 1.21, set DATABASE_PREPARED_STATEMENTS=0.
+        settings["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     return settings
 
 
