@@ -71,7 +71,8 @@ def _matching_freelancers(lowered: list[str], typed: list[str]):
         qs = qs.filter(ContainsPattern(F("search_text"), pattern))
     if typed:
         qs = qs.annotate(relevance=_relevance(typed, ["skills", "headline"], None))
-    order = [F("reputation__score").desc(nulls_last=True), "username"]
+    # The score as the database keeps it on the user (reputation.ranks): no join per match.
+    order = [F("ranked_score").desc(nulls_last=True), "username"]
     return qs.order_by(*(["-relevance"] if typed else []), *order)
 
 
@@ -123,13 +124,14 @@ def _applicants():
 
 
 def _board(patterns: list[str]):
-    """The open jobs matching `patterns`, in the board's order, ranked on the job and its
-    client's score alone (`Job.client_reputation`: no join to the clients' user rows)."""
+    """The open jobs matching `patterns`, in the board's order, ranked on the job alone: the
+    client's score as the database keeps it on each job (reputation.ranks), so the open
+    jobs are read in order from an index (no join to their clients or scores)."""
     qs = Job.objects.filter(state=JobState.OPEN)
     if patterns:
         qs = (qs.annotate(relevance=_relevance(patterns, ["title", "skills"], ["description"]))
               .filter(relevance__gt=0))
-    order = [F("client_reputation__score").desc(nulls_last=True), "-created_at", "-pk"]
+    order = [F("client_score").desc(nulls_last=True), "-created_at", "-pk"]
     return qs.order_by(*(["-relevance"] if patterns else []), *order)
 
 
@@ -233,7 +235,7 @@ def explanation_lines(reputation, *, owner: bool = False) -> list[dict]:
 
 
 PERSON_ROW_FIELDS = ("id", "username", "first_name", "last_name", "closed_at", "headline",
-                     "skills", "reputation__score")
+                     "skills", "ranked_score")
 
 
 def _directory_rows(lowered: list[str], typed: list[str]):

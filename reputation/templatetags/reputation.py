@@ -86,7 +86,7 @@ def directory_rows(people):
             f'data-username="{username}">\n'
             f'    <div class="d-flex justify-content-between"><strong>'
             f'{escape(User.name_from(person["id"], person["username"], person["first_name"], person["last_name"], person["closed_at"]))}'
-            f'</strong>{_badge(person["reputation__score"], "freelancer")}</div>\n'
+            f'</strong>{_badge(person["ranked_score"], "freelancer")}</div>\n'
             + (f"    <div>{escape(headline)}</div>\n" if headline else "")
             + f'    <div class="small text-body-secondary">{escape(person["skills"])}</div>\n'
             "  </a>")

@@ -60,6 +60,10 @@ class User(AbstractUser):
     # Lower-case name, headline, skills and bio, for the directory's search (a trigram index
     # on PostgreSQL makes "contains" fast); kept in step by save().
     search_text = models.TextField(blank=True, editable=False)
+    # The user's reputation score, copied here by the database in the statement that writes
+    # it (triggers installed by the reputation app: reputation.ranks), for the directory to
+    # rank freelancers without joining each to its score. Never written by our code.
+    ranked_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
