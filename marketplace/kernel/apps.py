@@ -7,6 +7,7 @@ session's second factor.
 """
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -20,9 +21,12 @@ class KernelConfig(AppConfig):
         from allauth.mfa.signals import authenticator_added
 
         from . import adapter, checkpoints, mfa, signals  # noqa: F401  (checkpoints: its system check)
+        from .db_loaders import use_compiled_timestamps
         from .deadlines import Sweep, register
         from .mail import digest, queue
 
+        connection_created.connect(use_compiled_timestamps,
+                                   dispatch_uid="marketplace.compiled_timestamps")
         password_reset.connect(adapter.forgive_failed_logins,
                                dispatch_uid="marketplace.forgive_failed_logins")
 
