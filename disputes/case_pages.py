@@ -32,23 +32,29 @@ from marketplace.kernel.services.notifications import keep_unread, unread_read
 _DISPUTE_FIELDS = [name for name in fields_of(Dispute) if name != "snapshot"]
 
 
+# The people a case page names come with its row: the contract's parties and, for a
+# dispute, its mediator and arbitrator (their name fields, through each relation).
+PARTIES = ("contract__client", "contract__freelancer")
+CASE_WORKERS = ("mediator", "arbitrator")
+
+
+def _names(*relations: str) -> list[str]:
+    return [f"{via}__{name}" for via in relations for name in User.NAME_FIELDS]
+
+
 def _request_row(request_id: int):
     # Found by id, the party checked in Python: a party filter across the join made the
-    # plan longer than the read.
+    # plan longer than the read (statements are prepared now: planned once per connection).
     return (CancellationRequest.objects.filter(pk=request_id)
             .values(*fields_of(CancellationRequest), *fields_of(Contract, "contract__"),
-                    *(f"dispute__{name}" for name in _DISPUTE_FIELDS)))
+                    *(f"dispute__{name}" for name in _DISPUTE_FIELDS), *_names(*PARTIES)))
 
 
 def _dispute_row(dispute_id: int):
     return (Dispute.objects.filter(pk=dispute_id)
             .values(*_DISPUTE_FIELDS, *fields_of(Contract, "contract__"),
-                    *fields_of(CancellationRequest, "cancellation_request__")))
-
-
-def _people(first: int, second: int, third: int, fourth: int):
-    return User.objects.filter(pk__in=[first, second, third, fourth]).values(
-        "id", *User.NAME_FIELDS)
+                    *fields_of(CancellationRequest, "cancellation_request__"),
+                    *_names(*PARTIES, *CASE_WORKERS)))
 
 
 def _offers_of(dispute_id: int):
@@ -77,22 +83,19 @@ EVIDENCE = RowFragments("evidence", "disputes/_evidence_row.html", key=_evidence
 
 REQUEST_ROW = CompiledQuery(_request_row)
 DISPUTE_ROW = CompiledQuery(_dispute_row)
-PEOPLE = CompiledQuery(_people)
 OFFERS_OF = CompiledQuery(_offers_of)
 PROPOSALS_OF = CompiledQuery(_proposals_of)
 EVIDENCE_OF = CompiledQuery(_evidence_of)
 
 
-def _people_read(contract: Contract, *others: int | None) -> Read:
-    """The contract's parties and `others` (staff), by id, in one read."""
-    ids = [contract.client_id, contract.freelancer_id, *(others or ())]
-    ids = [*ids, *([0] * (4 - len(ids)))]
-    return PEOPLE.read(first=ids[0], second=ids[1], third=ids[2] or 0, fourth=ids[3] or 0)
-
-
-def _named(contract: Contract, rows: list[dict]) -> dict[int, User]:
-    """The people read by `_people_read`, by id; the contract's parties set on it."""
-    people = {row["id"]: instance(User, row) for row in rows}
+def _named(contract: Contract, row: dict, relations: tuple[str, ...]) -> dict[int, User]:
+    """The people the case row names through `relations`, by id (a relation the case does
+    not have yet, such as an arbitrator, is left out); the contract's parties set on it."""
+    people = {}
+    for via in relations:
+        user = instance(User, row, f"{via}__")
+        if user.pk is not None:
+            people[user.pk] = user
     contract.client = people[contract.client_id]
     contract.freelancer = people[contract.freelancer_id]
     return people
@@ -128,11 +131,11 @@ def cancellation_page(user, pk: int) -> CancellationRequest:
         dispute.contract, dispute.cancellation_request = contract, request
     # What the page reads once the request is found, in one round trip (kernel.compiled).
     closed_dispute = dispute is not None and not dispute.is_open
-    people_rows, conversation_rows, unread, *settled = together(
-        _people_read(contract), conversation_read(request), unread_read(user),
+    conversation_rows, unread, *settled = together(
+        conversation_read(request), unread_read(user),
         *(_offers_and_proposals_reads(dispute) if closed_dispute else ()))
     keep_unread(user, unread)
-    people = _named(contract, people_rows)
+    people = _named(contract, row, PARTIES)
     _request_people(request, people)
     if dispute is not None:
         if dispute.opened_by_id in people:
@@ -204,13 +207,12 @@ def dispute_room(user, pk: int) -> Dispute:
         CancellationRequest, row, "cancellation_request__")
     request.contract = contract
     CancellationRequest.dispute.related.set_cached_value(request, dispute)
-    people_rows, milestone_rows, conversation_rows, reader_rows, unread, *proposal_rows = together(
-        _people_read(contract, dispute.mediator_id, dispute.arbitrator_id),
+    milestone_rows, conversation_rows, reader_rows, unread, *proposal_rows = together(
         MILESTONES_OF.read(contract_id=contract.pk), conversation_read(request),
         STAFF_READERS_OF.read(contract_id=contract.pk), unread_read(user),
         *([PROPOSALS_OF.read(dispute_id=dispute.pk)] if _proposed(dispute) else []))
     keep_unread(user, unread)
-    people = _named(contract, people_rows)
+    people = _named(contract, row, PARTIES + CASE_WORKERS)
     _request_people(request, people)
     for field in ("mediator", "arbitrator", "opened_by"):
         user_id = getattr(dispute, f"{field}_id")

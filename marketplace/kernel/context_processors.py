@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
-from marketplace.kernel.frame import Frame
+from marketplace.kernel.frame import Frame, csrf_token_of
 from marketplace.kernel.services.notifications import unread_count
 
 # The navigation bar's links take no arguments, so they are the same on every page: reversed
@@ -60,6 +60,8 @@ def navigation(request):
                 "assets": assets(), "frame": Frame(request, nav_urls())}
     frame = Frame(request, nav_urls(), unread=lambda: unread_count(user))
     return {
+        # In place of Django's own (masked at each use): one token for the whole page.
+        "csrf_token": SimpleLazyObject(lambda: csrf_token_of(request)),
         "unread_notifications": SimpleLazyObject(lambda: frame.unread),
         "policy": settings,
         "nav": nav_urls(),

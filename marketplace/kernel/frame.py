@@ -83,7 +83,7 @@ class Frame:
             count = self.unread
             badge = (self._parts["badge"].replace(COUNT, escape(badge_text(count)))
                      if count else "")
-            token = escape(get_token(self.request))
+            token = escape(csrf_token_of(self.request))
             html = (html.replace(USERNAME, escape(username))
                     .replace(PROFILE, escape(reverse("public_profile", args=[username])))
                     .replace(BADGE, badge)
@@ -97,6 +97,17 @@ class Frame:
         if self.user is not None and self.user.is_authenticated:
             html = html.replace(ZONE, escape(self.user.timezone))
         return mark_safe(html)  # noqa: S308 (our template, the viewer's values escaped)
+
+
+def csrf_token_of(request) -> str:
+    """The request's masked CSRF token, masked once: shared by the frame's sign-out form and
+    every form of the page (the context's `csrf_token`, context_processors.navigation).
+    Django masks anew at each `get_token` call (32 random characters): one mask per
+    response is what its defence against compression attacks needs."""
+    token = getattr(request, "_csrf_token_masked", None)
+    if token is None:
+        token = request._csrf_token_masked = get_token(request)
+    return token
 
 
 def _forget(*, setting, **kwargs):

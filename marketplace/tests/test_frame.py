@@ -77,3 +77,25 @@ def test_the_sign_out_form_carries_a_working_csrf_token(client):
 
     assert response.status_code == 302
     assert "_auth_user_id" not in browser.session
+
+
+def test_a_page_masks_one_csrf_token_for_all_its_forms_and_each_works():
+    """The frame's sign-out form and the page's own forms carry the same masked token (one
+    mask per response: kernel.frame.csrf_token_of), a new one on the next response; posting
+    a page form with it passes the CSRF check."""
+    import re
+
+    from django.test import Client
+
+    from disputes.tests.factories import make_dispute
+
+    dispute = make_dispute()
+    browser = Client(enforce_csrf_checks=True)
+    login(browser, dispute.contract.client)
+    pages = [browser.get(dispute.get_absolute_url()).content.decode() for _ in range(2)]
+    tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page) for page in pages]
+    assert len(tokens[0]) >= 2 and len(set(tokens[0])) == 1  # the frame's and the room's
+    assert tokens[0][0] != tokens[1][0]  # masked anew for each response
+    response = browser.post(reverse("disputes:dispute_message", args=[dispute.pk]),
+                            {"csrfmiddlewaretoken": tokens[0][0], "body": "Hello."})
+    assert response.status_code == 302
