@@ -221,7 +221,7 @@ def dispute_room(user, pk: int) -> Dispute:
     _with_offers_and_proposals(dispute, people, offer_rows, *proposal_rows)
     for item in evidence:
         item["uploader"] = User.name_in(item, "uploaded_by")
-    dispute.evidence_rows = EVIDENCE.render(evidence)
+    dispute.evidence_rows = EVIDENCE.render_together(evidence)
     # Case workers read the case as the record has it, messages a mediator hid included.
     dispute.conversation = case_conversation(request, conversation_rows,
                                              reveal_hidden=not contract.is_party(user))

@@ -116,6 +116,6 @@ def case_conversation(request, rows: list[dict] | None = None, *,
         entries.append(row)
         if kind in CASE_END_KINDS:
             break
-    for entry, html in zip(entries, ENTRIES.render(entries), strict=True):
+    for entry, html in zip(entries, ENTRIES.render_together(entries), strict=True):
         entry["html"] = html
     return entries
