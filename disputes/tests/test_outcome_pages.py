@@ -190,8 +190,8 @@ def pages(client, request) -> dict[str, str]:
     login(client, contract.client)
     shown["request page"] = client.get(request.get_absolute_url()).content.decode()
     shown["contract page"] = client.get(contract.get_absolute_url()).content.decode()
-    shown["record page"] = client.get(
-        reverse("contracts:record", args=[contract.pk])).content.decode()
+    shown["record page"] = _case_section(client.get(
+        reverse("contracts:record", args=[contract.pk])).content.decode(), request.pk)
     if dispute is not None:
         login(client, contract.freelancer)
         shown["dispute room"] = client.get(dispute.get_absolute_url()).content.decode()
@@ -199,6 +199,18 @@ def pages(client, request) -> dict[str, str]:
         shown["console case view"] = client.get(
             reverse("admin:disputes_dispute_change", args=[dispute.pk])).content.decode()
     return shown
+
+
+def _case_section(html: str, pk: int) -> str:
+    """The record page without the other cases' sections: it lists every case of the
+    contract, each stating its own ending (a contract that went on after one case can end by
+    another)."""
+    for match in reversed(list(re.finditer(r'<section class="[^"]*case-record[^"]*" '
+                                           r'id="case-(\d+)">', html))):
+        if int(match.group(1)) != pk:
+            end = html.find("</section>", match.start()) + len("</section>")
+            html = html[:match.start()] + html[end:]
+    return html
 
 
 def _case_worker(dispute):
