@@ -243,7 +243,11 @@ def _directory_rows(lowered: list[str], typed: list[str]):
             .values(*PERSON_ROW_FIELDS, LISTED))
 
 
-FREELANCER_ROWS = CompiledPages(lambda: _directory_rows([], []))
+# The whole directory is ranked on the freelancers' kept scores (an index in its order on
+# PostgreSQL: migration 0005), then the twenty shown are read (kernel.paged.RankedPages).
+FREELANCER_ROWS = RankedPages(
+    lambda: _matching_freelancers([], []),
+    lambda window: _matching_freelancers([], []).filter(pk__in=window).values(*PERSON_ROW_FIELDS))
 SEARCHED_FREELANCER_ROWS = {n: CompiledPages(build)
                             for n, build in _searches(_directory_rows, "lt").items()}
 
