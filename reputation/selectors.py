@@ -115,7 +115,7 @@ def _patterns(terms: list[str], kinds: str) -> dict[str, str]:
 PAGE = 20
 
 JOB_ROW_FIELDS = ("id", "title", "budget_cents", "skills", *User.name_values("client"),
-                  "client_reputation__score", "applicants")
+                  "client_score", "applicants")
 
 
 def _applicants():

@@ -126,7 +126,7 @@ def together(*reads: Read) -> list[list[dict]]:
         connection = connections[using]
         if connection.vendor != "postgresql" or len(positions) < 2:
             for i in positions:
-                results[i] = reads[i].query.rows(**reads[i].values)
+                results[i] = reads[i].rows()
             continue
         connection.ensure_connection()
         statements = [reads[i].query._statement(connection, reads[i].values) for i in positions]

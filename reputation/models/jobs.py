@@ -51,14 +51,10 @@ class Job(ConcurrentTransitionMixin, models.Model):
     state = FSMField(default=JobState.OPEN, choices=JobState.choices, protected=True,
                      db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # The client's reputation joined on the job's own client_id (no column of its own), for
-    # the trust score each row of the board shows.
-    client_reputation = models.ForeignObject(
-        "reputation.Reputation", on_delete=models.DO_NOTHING, from_fields=["client"],
-        to_fields=["user"], null=True, related_name="+", editable=False)
-    # The client's score, copied here by the database whenever it is written (reputation.
-    # ranks): the board's order, read from an index of the open jobs. Never written by our
-    # code.
+    # The client's score, copied here by the database in the statement that writes it
+    # (reputation.ranks): the board's order, read from an index of the open jobs, and the
+    # trust score each row shows (as the directory shows User.ranked_score), so the number
+    # shown and the order always agree. Never written by our code.
     client_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -48,7 +48,7 @@ def job_rows(jobs):
     warning = escape(_("Client trust below %(t)s") % {"t": low})
     out = []
     for job in jobs:
-        score = job["client_reputation__score"]
+        score = job["client_score"]
         flag = ("" if score is None or score >= low else
                 ' <span class="badge text-bg-danger low-trust" data-low-trust="1">'
                 f'<i class="bi bi-exclamation-triangle"></i> {warning}</span>')
